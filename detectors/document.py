@@ -1,0 +1,351 @@
+"""Parse a page once into the structures rules look at: links, forms, fields, meta, assets, text by region.
+
+One iterative walk over the lxml tree (no recursion, so 10,000-deep nesting cannot overflow the
+stack) records for every element of interest the page *region* it sits in: `header`, `nav`,
+`footer`, `aside`, `cookie` (consent banners) or `main`. Regions let rules tell site chrome
+(the organisation's own footer links) from article content (another body's phone number).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from detectors.folding import fold
+
+REGIONS: tuple[str, ...] = ("main", "header", "nav", "footer", "aside", "cookie")
+CHROME_REGIONS = frozenset({"header", "nav", "footer"})
+
+_SKIP_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "title", "select"})
+_REGION_TAGS = {"header": "header", "nav": "nav", "footer": "footer", "aside": "aside"}
+_REGION_ROLES = {
+    "banner": "header",
+    "navigation": "nav",
+    "contentinfo": "footer",
+    "complementary": "aside",
+    "main": "main",
+    "dialog": None,
+}
+# Class/id tokens that mark chrome in sites that do not use HTML5 landmarks.
+_TOKEN_REGIONS = {
+    "header": "header", "masthead": "header", "topbar": "header", "kopf": "header",
+    "footer": "footer", "fusszeile": "footer", "pied": "footer", "piedpage": "footer", "colophon": "footer",
+    "nav": "nav", "navbar": "nav", "navigation": "nav", "menu": "nav", "mainmenu": "nav",
+    "breadcrumb": "nav", "breadcrumbs": "nav", "megamenu": "nav",
+    "sidebar": "aside", "aside": "aside",
+    "cookie": "cookie", "cookies": "cookie", "consent": "cookie", "cookiebanner": "cookie",
+    "tarteaucitron": "cookie", "cookieconsent": "cookie", "gdpr": "cookie", "cmp": "cookie",
+}
+_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
+_CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "td", "span", "p", "dl", "form"})
+_MAX_TEXT = 400_000  # characters of text kept per region: enough for any real page, bounded for 20 MB ones
+
+
+@dataclass
+class Link:
+    href: str  # absolute URL ("" when missing)
+    raw_href: str
+    text: str  # visible text + img alt + title/aria-label, whitespace-collapsed
+    folded: str
+    region: str
+    element: etree._Element
+    rel: str = ""
+
+
+@dataclass
+class Field:
+    tag: str  # input, textarea, select, button
+    type: str
+    descriptor: str  # folded name/id/placeholder/aria-label/label/value/autocomplete, space-joined
+    region: str
+    element: etree._Element
+
+
+@dataclass
+class Form:
+    action: str  # absolute URL
+    method: str
+    role: str
+    region: str
+    fields: list[Field]
+    text: str  # visible text of the form incl. legend, labels, buttons
+    folded: str
+    element: etree._Element
+    heading: str = ""  # nearest preceding heading, folded
+
+
+@dataclass
+class Asset:
+    tag: str
+    url: str
+    region: str
+    element: etree._Element
+
+
+@dataclass
+class Heading:
+    level: int
+    text: str
+    folded: str
+    region: str
+    element: etree._Element
+
+
+@dataclass
+class Document:
+    url: str
+    root: etree._Element | None
+    title: str = ""
+    lang_declared: str | None = None
+    links: list[Link] = field(default_factory=list)
+    forms: list[Form] = field(default_factory=list)
+    loose_fields: list[Field] = field(default_factory=list)  # inputs outside any form (JS widgets)
+    headings: list[Heading] = field(default_factory=list)
+    meta: list[tuple[str, str]] = field(default_factory=list)  # (folded name/property, raw content)
+    assets: list[Asset] = field(default_factory=list)
+    jsonld_types: list[str] = field(default_factory=list)
+    itemtypes: list[str] = field(default_factory=list)
+    text_by_region: dict[str, str] = field(default_factory=dict)  # raw visible text per region
+    base_url: str = ""
+
+    def text(self, regions: frozenset[str] | None = None) -> str:
+        if regions is None:
+            return " ".join(self.text_by_region.values())
+        return " ".join(t for r, t in self.text_by_region.items() if r in regions)
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _region_of(el: etree._Element, inherited: str) -> str:
+    """The region an element opens, or the inherited one."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    role = (el.get("role") or "").strip().lower()
+    if _REGION_ROLES.get(role):
+        return _REGION_ROLES[role]  # type: ignore[return-value]
+    if tag == "main":
+        return "main"
+    if tag in _REGION_TAGS:
+        # A <header> inside an <article> is the article's header, not the site banner.
+        if tag == "header" and inherited == "main" and _inside_article(el):
+            return inherited
+        if inherited in ("footer", "cookie"):
+            return inherited
+        return _REGION_TAGS[tag]
+    if tag in _CONTAINER_TAGS and inherited in ("main", "aside"):
+        tokens = _TOKEN_SPLIT.split(f"{el.get('id') or ''} {el.get('class') or ''}".lower())
+        for token in tokens:
+            region = _TOKEN_REGIONS.get(token)
+            if region:
+                return region
+    return inherited
+
+
+def _inside_article(el: etree._Element) -> bool:
+    parent = el.getparent()
+    depth = 0
+    while parent is not None and depth < 30:
+        if parent.tag in ("article", "main"):
+            return True
+        parent = parent.getparent()
+        depth += 1
+    return False
+
+
+def _field_descriptor(el: etree._Element, labels: dict[str, str]) -> str:
+    parts = [
+        el.get("name"), el.get("id"), el.get("placeholder"), el.get("aria-label"), el.get("title"),
+        el.get("autocomplete"), el.get("class"),
+    ]
+    if el.tag == "button" or (el.get("type") or "").lower() in ("submit", "button"):
+        parts.append(el.get("value"))
+        parts.append(el.text_content())
+    el_id = el.get("id")
+    if el_id and el_id in labels:
+        parts.append(labels[el_id])
+    return fold(" ".join(p for p in parts if p))
+
+
+def parse(html: str, url: str) -> Document:
+    """Parse decoded HTML into a Document. Never raises on malformed markup."""
+    doc = Document(url=url, root=None, base_url=url)
+    if not html or not html.strip():
+        return doc
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
+    try:
+        root = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
+    except (etree.ParserError, ValueError):
+        return doc
+    doc.root = root
+    _collect(doc, root)
+    return doc
+
+
+def _collect(doc: Document, root: etree._Element) -> None:
+    base = doc.url
+    base_el = root.find(".//base[@href]")
+    if base_el is not None:
+        base = urljoin(doc.url, base_el.get("href", "").strip())
+    doc.base_url = base
+    doc.lang_declared = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+
+    labels: dict[str, str] = {}
+    for label in root.iter("label"):
+        target = label.get("for")
+        if target:
+            labels[target] = _clean(label.text_content())
+
+    texts: dict[str, list[str]] = {r: [] for r in REGIONS}
+    sizes: dict[str, int] = dict.fromkeys(REGIONS, 0)
+    region_stack: list[str] = ["main"]
+    form_stack: list[Form | None] = [None]
+    skip_depth = 0
+    last_heading = ""
+
+    def add_text(region: str, chunk: str | None) -> None:
+        if chunk and sizes[region] < _MAX_TEXT:
+            texts[region].append(chunk)
+            sizes[region] += len(chunk)
+
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            region = _region_of(el, region_stack[-1])
+            region_stack.append(region)
+            if tag in _SKIP_TEXT_TAGS:
+                skip_depth += 1
+            elif skip_depth == 0 and el.get("hidden") is None:
+                add_text(region, el.text)
+            form = form_stack[-1]
+            if tag == "form":
+                form = Form(
+                    action=_abs(base, el.get("action") or ""), method=(el.get("method") or "get").lower(),
+                    role=(el.get("role") or "").lower(), region=region, fields=[], text="", folded="",
+                    element=el, heading=last_heading,
+                )
+                doc.forms.append(form)
+            form_stack.append(form)
+            _visit(doc, el, tag, region, form, base, labels)
+            if tag in ("h1", "h2", "h3", "h4", "legend") and skip_depth == 0:
+                text = _clean(el.text_content())
+                if text:
+                    last_heading = fold(text)
+                    if tag != "legend":
+                        doc.headings.append(Heading(int(tag[1]), text, last_heading, region, el))
+        else:
+            region_stack.pop()
+            form_stack.pop()
+            if tag in _SKIP_TEXT_TAGS:
+                skip_depth -= 1
+            if skip_depth == 0:
+                add_text(region_stack[-1], el.tail)
+
+    doc.text_by_region = {r: _clean(" ".join(chunks)) for r, chunks in texts.items() if chunks}
+    for form in doc.forms:
+        form.text = _clean(form.element.text_content())[:2000]
+        form.folded = fold(form.text)
+    title_el = root.find(".//title")
+    if title_el is not None:
+        doc.title = _clean(title_el.text_content())
+
+
+def _abs(base: str, href: str) -> str:
+    href = href.strip()
+    if not href:
+        return ""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return ""
+
+
+def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form | None,
+           base: str, labels: dict[str, str]) -> None:
+    if tag == "a" or tag == "area":
+        raw = (el.get("href") or "").strip()
+        parts = [el.text_content() if tag == "a" else ""]
+        parts += [img.get("alt") or "" for img in el.iter("img")] if tag == "a" else []
+        parts += [el.get("title") or "", el.get("aria-label") or "", el.get("alt") or ""]
+        text = _clean(" ".join(p for p in parts if p))
+        rel = (el.get("rel") or "").lower()
+        doc.links.append(Link(_abs(base, raw), raw, text, fold(text), region, el, rel))
+    elif tag in ("input", "textarea", "select", "button"):
+        ftype = (el.get("type") or ("text" if tag == "input" else tag)).lower()
+        if ftype == "hidden":
+            return
+        fld = Field(tag, ftype, _field_descriptor(el, labels), region, el)
+        if form is not None:
+            form.fields.append(fld)
+        else:
+            doc.loose_fields.append(fld)
+    elif tag == "meta":
+        name = el.get("name") or el.get("property") or el.get("http-equiv") or el.get("itemprop") or ""
+        if name:
+            doc.meta.append((fold(name), el.get("content") or ""))
+    elif tag in ("script", "iframe", "embed", "img", "source", "object"):
+        src = el.get("src") or el.get("data") or el.get("data-src") or ""
+        if src:
+            doc.assets.append(Asset(tag, _abs(base, src), region, el))
+        if tag == "script" and (el.get("type") or "").lower() == "application/ld+json":
+            doc.jsonld_types.extend(_jsonld_types(el.text or ""))
+    elif tag == "link":
+        href = el.get("href")
+        if href:
+            doc.assets.append(Asset("link:" + (el.get("rel") or "").lower(), _abs(base, href), region, el))
+    if el.get("itemtype"):
+        doc.itemtypes.append(el.get("itemtype", ""))
+
+
+def _jsonld_types(raw: str) -> list[str]:
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return []
+    found: list[str] = []
+    stack = [data]
+    seen = 0
+    while stack and seen < 5000:
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, dict):
+            kind = item.get("@type")
+            if isinstance(kind, str):
+                found.append(kind)
+            elif isinstance(kind, list):
+                found.extend(k for k in kind if isinstance(k, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def css_path(el: etree._Element, max_depth: int = 12) -> str:
+    """A short CSS selector locating an element: up to the nearest id, or `max_depth` steps."""
+    parts: list[str] = []
+    node: etree._Element | None = el
+    while node is not None and isinstance(node.tag, str) and len(parts) < max_depth:
+        node_id = node.get("id")
+        if node_id and re.fullmatch(r"[A-Za-z][\w\-]*", node_id):
+            parts.append(f"{node.tag}#{node_id}")
+            break
+        parent = node.getparent()
+        if parent is None:
+            parts.append(node.tag)
+            break
+        same = [s for s in parent if s.tag == node.tag]
+        parts.append(node.tag if len(same) == 1 else f"{node.tag}:nth-of-type({same.index(node) + 1})")
+        node = parent
+    return " > ".join(reversed(parts))
