@@ -1,0 +1,97 @@
+"""Scrapy add-on that wires headless Chromium rendering (scrapy-playwright) when it can work.
+
+It runs for `scrapy crawl portal` and `portal-evidence crawl` alike (settings ADDONS). Rendering is
+installed only if the render mode is not `never`, scrapy-playwright imports and the Chromium
+executable exists; otherwise `PORTAL_EVIDENCE_RENDER_AVAILABLE` is False and the spider fetches
+statically (with a warning in `auto` and `always` mode) instead of crashing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import urllib.request
+from typing import Any
+
+from crawler.config import CrawlConfig
+
+logger = logging.getLogger(__name__)
+
+# Flags measured on this platform (docs ENVIRONMENT.md section 2): no sandbox as root, no GPU,
+# no background traffic of the browser's own.
+CHROMIUM_ARGS: tuple[str, ...] = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+
+
+def browser_proxy(env_proxies: dict[str, str] | None = None) -> dict[str, str] | None:
+    """The Playwright `proxy` launch option equivalent to http(s)_proxy/no_proxy, or None.
+
+    Chromium has one proxy for all schemes; https_proxy wins over http_proxy as pages are
+    mostly https. Chromium never proxies loopback by default, while Scrapy does unless no_proxy
+    says so: `<-loopback>` makes the browser behave like plain requests.
+    """
+    proxies = urllib.request.getproxies() if env_proxies is None else env_proxies
+    server = proxies.get("https") or proxies.get("http")
+    if not server:
+        return None
+    bypass = [part.strip() for part in proxies.get("no", "").split(",") if part.strip()]
+    if "*" in bypass:
+        return None
+    return {"server": server, "bypass": ",".join([*bypass, "<-loopback>"])}
+
+
+def rendering_settings(config: CrawlConfig, timeout_s: float, proxy: dict[str, str] | None) -> dict[str, Any]:
+    launch: dict[str, Any] = {
+        "executable_path": config.chromium,
+        "headless": True,
+        "args": list(CHROMIUM_ARGS),
+    }
+    if proxy:
+        launch["proxy"] = proxy
+    return {
+        "DOWNLOAD_HANDLERS": {
+            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        },
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": launch,
+        "PLAYWRIGHT_ABORT_REQUEST": "crawler.rendering.abort_request",
+        # Two contexts alive at most: the current one and the one being retired (see spider).
+        "PLAYWRIGHT_MAX_CONTEXTS": 2,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(timeout_s * 1000),
+    }
+
+
+def chromium_available(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+class PortalEvidenceAddon:
+    def update_settings(self, settings: Any) -> None:
+        config = CrawlConfig.from_settings(settings)
+        available = False
+        if config.render != "never":
+            if importlib.util.find_spec("scrapy_playwright") is None:
+                logger.warning("scrapy-playwright is not installed: pages are fetched without rendering")
+            elif not chromium_available(config.chromium):
+                logger.warning(
+                    "Chromium not found at %s: pages are fetched without rendering "
+                    "(install it with `apt-get install chromium` or set PORTAL_EVIDENCE_CHROMIUM)",
+                    config.chromium,
+                )
+            else:
+                available = True
+                timeout = settings.getfloat("DOWNLOAD_TIMEOUT", 30)
+                for name, value in rendering_settings(config, timeout, browser_proxy()).items():
+                    settings.set(name, value, priority="addon")
+        settings.set("PORTAL_EVIDENCE_RENDER_AVAILABLE", available, priority="addon")

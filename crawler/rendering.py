@@ -1,0 +1,77 @@
+"""Deciding whether a page needs JavaScript to show its content, and what the browser may skip.
+
+`needs_rendering` is a pure function over the static HTML: rendering costs about 20 times a plain
+fetch (docs ENVIRONMENT.md section 3), so only script-built pages go to the browser: app shells
+with an empty root element, pages with little visible text but many or large scripts, `noscript`
+warnings asking for JavaScript, and pages whose content is fetched by scripts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+
+# Empty mount points of the common front-end frameworks.
+_APP_ROOT_IDS = frozenset({"root", "app", "__next", "__nuxt", "main-app", "application", "svelte", "q-app"})
+_NOSCRIPT_WORDS = re.compile(
+    r"javascript|enable js|activez|activer|aktivieren|habilit|attiva|включите|جافا|脚本|启用",
+    re.IGNORECASE,
+)
+_DATA_LOADING = re.compile(
+    r"\bfetch\s*\(|XMLHttpRequest|\$\.(?:ajax|get|getJSON)\s*\(|axios\.|\.innerHTML\s*=|"
+    r"document\.write\s*\(|createElement\s*\(|insertAdjacentHTML|appendChild\s*\(",
+)
+_SPACE = re.compile(r"\s+")
+_RESOURCE_TYPES_TO_ABORT = frozenset({"image", "media", "font"})
+
+
+@dataclass(frozen=True)
+class RenderDecision:
+    render: bool
+    reason: str
+
+
+def needs_rendering(html: str) -> RenderDecision:
+    """Whether the static `html` looks like a page whose content is built by JavaScript."""
+    try:
+        root = lxml.html.document_fromstring(html.encode("utf-8", "replace"))
+    except (etree.ParserError, ValueError):
+        return RenderDecision(False, "unparsable")
+    body = root.find("body")
+    scripts = root.xpath("//script")
+    inline_js = "\n".join(s.text or "" for s in scripts if not s.get("src"))
+    external = sum(1 for s in scripts if s.get("src"))
+    text = _visible_text(body) if body is not None else ""
+
+    for element in root.xpath("//*[@id or @ng-app or @data-reactroot or @data-server-rendered]"):
+        element_id = (element.get("id") or "").lower()
+        is_root = element_id in _APP_ROOT_IDS or element.get("ng-app") is not None
+        if is_root and len(_visible_text(element)) < 40:
+            return RenderDecision(True, f"empty app root #{element_id or 'ng-app'}")
+    if root.xpath("//script[@id='__NEXT_DATA__' or @id='__NUXT_DATA__']") and len(text) < 200:
+        return RenderDecision(True, "framework data without content")
+    for noscript in root.xpath("//noscript"):
+        warning = _SPACE.sub(" ", noscript.text_content() or "").strip()
+        if _NOSCRIPT_WORDS.search(warning) and len(text) - len(warning) < 300:
+            return RenderDecision(True, "noscript asks for JavaScript")
+    script_weight = len(inline_js) + 2000 * external
+    if len(text) < 150 and script_weight > 1000:
+        return RenderDecision(True, "little text, much script")
+    if _DATA_LOADING.search(inline_js) and len(text) < 600:
+        return RenderDecision(True, "content loaded by script")
+    return RenderDecision(False, "static content")
+
+
+def _visible_text(element: lxml.html.HtmlElement) -> str:
+    parts = element.xpath(
+        ".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
+    )
+    return _SPACE.sub(" ", " ".join(parts)).strip()
+
+
+def abort_request(request: object) -> bool:
+    """PLAYWRIGHT_ABORT_REQUEST predicate: the browser skips images, media and fonts."""
+    return getattr(request, "resource_type", "") in _RESOURCE_TYPES_TO_ABORT

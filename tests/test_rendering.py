@@ -1,0 +1,72 @@
+"""The render decision on static HTML, and the browser's abort predicate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from crawler.addon import browser_proxy
+from crawler.rendering import abort_request, needs_rendering
+
+ARTICLE = "<p>" + "The city council publishes its agenda and minutes every week. " * 10 + "</p>"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<html><body><div id="root"></div><script src="/static/js/main.js"></script></body></html>',
+        '<html><body><div id="app"></div><script src="/app.js"></script></body></html>',
+        '<html ng-app="portal"><body><div ng-view></div></body></html>',
+        '<html><body><noscript>You need to enable JavaScript to run this app.</noscript>'
+        '<div id="shell"></div></body></html>',
+        '<html><body><div id="content">Loading…</div><script>'
+        'fetch("/api/services").then(r => r.json()).then(d => { document.getElementById("content")'
+        '.innerHTML = d.html; });</script></body></html>',
+        '<html><body><h1>Portal</h1><script>' + "var x = 1;" * 200 + "</script></body></html>",
+        '<html><body><noscript>Veuillez activer JavaScript</noscript><p>Mairie</p></body></html>',
+    ],
+)
+def test_script_built_pages_need_rendering(html: str) -> None:
+    assert needs_rendering(html).render
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        f"<html><body><header>City</header><main>{ARTICLE}</main></body></html>",
+        # Plenty of server-rendered content with analytics scripts: no need for a browser.
+        f'<html><body><div id="app">{ARTICLE}</div><script src="/analytics.js"></script></body></html>',
+        f"<html><body>{ARTICLE}<script>fetch('/api/stats')</script>{ARTICLE}</body></html>",
+        f"<html><body>{ARTICLE}<noscript>Please enable JavaScript for the map.</noscript></body></html>",
+        "<html><body><p>Short page.</p></body></html>",
+        "",
+    ],
+)
+def test_static_pages_are_not_rendered(html: str) -> None:
+    assert not needs_rendering(html).render
+
+
+@dataclass
+class FakeRequest:
+    resource_type: str
+
+
+def test_abort_predicate_blocks_heavy_resources_only() -> None:
+    assert abort_request(FakeRequest("image"))
+    assert abort_request(FakeRequest("font"))
+    assert abort_request(FakeRequest("media"))
+    assert not abort_request(FakeRequest("document"))
+    assert not abort_request(FakeRequest("script"))
+    assert not abort_request(FakeRequest("xhr"))
+
+
+def test_browser_proxy_follows_the_environment() -> None:
+    assert browser_proxy({}) is None
+    assert browser_proxy({"http": "http://127.0.0.1:3128"}) == {
+        "server": "http://127.0.0.1:3128",
+        "bypass": "<-loopback>",
+    }
+    proxy = browser_proxy({"http": "http://p:1", "https": "http://p:2", "no": "intranet.gov, .local"})
+    assert proxy == {"server": "http://p:2", "bypass": "intranet.gov,.local,<-loopback>"}
+    assert browser_proxy({"http": "http://p:1", "no": "*"}) is None
