@@ -260,3 +260,96 @@ def test_twenty_megabyte_page_passes_and_decodes_fast():
         assert text.count("München") == 260_000
         # Loose bound: measured about 0.1 s; a quadratic slip would take minutes.
         assert elapsed < 5.0
+
+
+# --- building pages from bytes and files ---------------------------------------------------------
+
+
+def test_page_from_bytes_uses_header_case_insensitively():
+    from detectors.pageio import page_from_bytes
+
+    body = page(RUSSIAN).encode("cp1251")
+    result = page_from_bytes("https://example.org/", body, {"CONTENT-TYPE": "text/html; charset=windows-1251"},
+                             language="ru", rendered=True)
+    assert RUSSIAN in result.html
+    assert same_codec(result.encoding, "cp1251")
+    assert result.language == "ru" and result.rendered is True
+    assert result.headers["content-type"].startswith("text/html")
+
+
+def test_page_from_bytes_accepts_scrapy_style_bytes_headers():
+    from detectors.pageio import page_from_bytes
+
+    body = page(ARABIC).encode("cp1256")
+    result = page_from_bytes("https://example.org/", body, {b"Content-Type": [b"text/html; charset=windows-1256"]})
+    assert ARABIC in result.html and same_codec(result.encoding, "cp1256")
+
+
+def test_page_from_bytes_refuses_binary():
+    from detectors.pageio import page_from_bytes
+
+    with pytest.raises(InputError, match="PDF"):
+        page_from_bytes("https://example.org/a.pdf", b"%PDF-1.4\n...")
+
+
+def test_read_page_file_decodes_and_defaults_to_file_uri(tmp_path):
+    from detectors.pageio import read_page_file
+
+    f = tmp_path / "seite.html"
+    f.write_bytes(page(RUSSIAN, '<meta charset="windows-1251">').encode("cp1251"))
+    result = read_page_file(f)
+    assert RUSSIAN in result.html
+    assert result.url == f.resolve().as_uri() and result.url.startswith("file://")
+    assert read_page_file(str(f), url="https://example.org/x").url == "https://example.org/x"
+
+
+@pytest.mark.parametrize(
+    "make,reason",
+    [
+        (lambda d: d / "missing.html", "no such file"),
+        (lambda d: d, "directory"),
+        (lambda d: _write(d / "empty.html", b""), "empty"),
+        (lambda d: _write(d / "doc.pdf", b"%PDF-1.5\n%binary"), "PDF"),
+        (lambda d: _write(d / "data.csv", b"a,b\n1,2\n"), "no HTML markup"),
+    ],
+)
+def test_read_page_file_errors_name_the_file(tmp_path, make, reason):
+    from detectors.pageio import read_page_file
+
+    target = make(tmp_path)
+    with pytest.raises(InputError, match=reason) as info:
+        read_page_file(target)
+    message = str(info.value)
+    assert str(target) in message and "\n" not in message
+
+
+def test_read_page_file_unreadable(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from detectors.pageio import read_page_file
+
+    f = _write(tmp_path / "locked.html", b"<html></html>")
+
+    def deny(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", deny)
+    with pytest.raises(InputError, match="Permission denied") as info:
+        read_page_file(f)
+    assert str(f) in str(info.value)
+
+
+def test_read_page_file_not_regular(tmp_path):
+    import os
+
+    from detectors.pageio import read_page_file
+
+    fifo = tmp_path / "pipe.html"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        read_page_file(fifo)
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
