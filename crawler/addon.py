@@ -65,8 +65,8 @@ def rendering_settings(config: CrawlConfig, timeout_s: float, proxy: dict[str, s
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": launch,
         "PLAYWRIGHT_ABORT_REQUEST": "crawler.rendering.abort_request",
-        # Two contexts alive at most: the current one and the one being retired (see spider).
-        "PLAYWRIGHT_MAX_CONTEXTS": 2,
+        # Contexts are recycled by the spider (a new one every PORTAL_EVIDENCE_CONTEXT_PAGES pages,
+        # the old one closed when its last page closes), so memory stays flat.
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(timeout_s * 1000),
     }

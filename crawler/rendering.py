@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import lxml.html
 from lxml import etree
@@ -25,6 +26,8 @@ _DATA_LOADING = re.compile(
     r"document\.write\s*\(|createElement\s*\(|insertAdjacentHTML|appendChild\s*\(",
 )
 _SPACE = re.compile(r"\s+")
+# Decoded text is re-encoded as UTF-8 for lxml, so tell the parser (it would guess latin-1).
+_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 _RESOURCE_TYPES_TO_ABORT = frozenset({"image", "media", "font"})
 
 
@@ -37,7 +40,7 @@ class RenderDecision:
 def needs_rendering(html: str) -> RenderDecision:
     """Whether the static `html` looks like a page whose content is built by JavaScript."""
     try:
-        root = lxml.html.document_fromstring(html.encode("utf-8", "replace"))
+        root = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
     except (etree.ParserError, ValueError):
         return RenderDecision(False, "unparsable")
     body = root.find("body")
@@ -75,3 +78,14 @@ def _visible_text(element: lxml.html.HtmlElement) -> str:
 def abort_request(request: object) -> bool:
     """PLAYWRIGHT_ABORT_REQUEST predicate: the browser skips images, media and fonts."""
     return getattr(request, "resource_type", "") in _RESOURCE_TYPES_TO_ABORT
+
+
+async def settle(page: Any, timeout_ms: int = 3000) -> None:
+    """Page method run after navigation: wait until script-loaded data has arrived (network idle).
+
+    A page that never goes idle (polling, streaming) is read as it is after `timeout_ms`.
+    """
+    try:
+        await page.wait_for_load_state("networkidle", timeout=timeout_ms)
+    except Exception:  # playwright's TimeoutError: keep what has rendered so far
+        return

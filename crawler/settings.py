@@ -65,9 +65,9 @@ DEPTH_LIMIT = 5  # clicks from the seed; read by the spider, not by DepthMiddlew
 SPIDER_MIDDLEWARES = {"scrapy.spidermiddlewares.depth.DepthMiddleware": None}
 
 DOWNLOADER_MIDDLEWARES = {
-    # Runs before RedirectMiddleware (600) on responses: a redirect that leaves the portal's own
-    # web becomes an `offsite_redirect` page instead of being followed.
-    "crawler.middlewares.OffsiteRedirectMiddleware": 650,
+    # Before RobotsTxtMiddleware (100): a request of a portal outside its own web (a redirect or
+    # meta refresh leaving it) is stopped before anything is fetched, and stored as offsite_redirect.
+    "crawler.middlewares.OwnWebGuardMiddleware": 50,
 }
 
 # Proxies: Scrapy's HttpProxyMiddleware reads http_proxy/https_proxy/no_proxy from the

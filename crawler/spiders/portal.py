@@ -1,0 +1,405 @@
+"""The portal spider: crawls each seed portal's own web best-first and yields one PageItem per URL tried.
+
+`scrapy crawl portal -a seeds=FILE [-a max_pages=N] [-a render=auto|never|always]` and
+`portal-evidence crawl` run this same spider with the same settings module. The spider stays thin:
+the frontier (`crawler.frontier`), trap filters (`crawler.traps`), link scores
+(`crawler.linkscore`), the render decision (`crawler.rendering`) and the detectors do the work; the
+item pipelines validate, de-duplicate and store.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.utils.sitemap import Sitemap
+from seeds.loader import Seed, load_seeds
+from seeds.ownweb import OwnWeb
+from twisted.internet.error import DNSLookupError, TCPTimedOutError
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
+from twisted.python.failure import Failure
+
+from crawler.config import CrawlConfig
+from crawler.frontier import Entry, Frontier
+from crawler.items import PageItem
+from crawler.links import extract_links
+from crawler.linkscore import score_link
+from crawler.middlewares import OffsiteRedirect
+from crawler.rendering import needs_rendering, settle
+from crawler.traps import canonical_url
+from detectors import detect, page_from_bytes
+from detectors.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+ERROR_STATUSES = list(range(400, 600))  # handed to the callback, stored as http_error
+
+
+class PortalSpider(scrapy.Spider):
+    name = "portal"
+
+    def __init__(
+        self,
+        seeds: str | None = None,
+        max_pages: str | int | None = None,
+        render: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not seeds:
+            raise ValueError("the portal spider needs a seeds file: -a seeds=FILE.csv")
+        self.seeds_file = seeds
+        self._max_pages_arg = max_pages
+        self._render_arg = render
+        self.portals: list[Seed] = []
+        self.own_webs: dict[str, OwnWeb] = {}
+        self.frontiers: dict[str, Frontier] = {}
+        self._sitemaps_seen: dict[str, set[str]] = {}
+        self._render_count = 0
+        self._context_name = "render-0"
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        overrides = {}
+        if spider._max_pages_arg is not None:
+            overrides["PORTAL_EVIDENCE_MAX_PAGES"] = spider._max_pages_arg
+        if spider._render_arg is not None:
+            overrides["PORTAL_EVIDENCE_RENDER"] = spider._render_arg
+        spider.config = CrawlConfig.from_settings({**dict(settings), **overrides})
+        spider.depth_limit = settings.getint("DEPTH_LIMIT", spider.config.depth_limit)
+        spider.can_render = spider.config.render != "never" and settings.getbool("PORTAL_EVIDENCE_RENDER_AVAILABLE")
+        if spider.config.render == "always" and not spider.can_render:
+            spider.logger.warning("render=always but no browser is available: fetching without rendering")
+        spider.window = max(2, 2 * settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
+        # The seeds file is read (and refused as a whole if malformed) before anything is requested.
+        spider.portals = load_seeds(spider.seeds_file)
+        for seed in spider.portals:
+            spider.own_webs[seed.id] = OwnWeb.for_seed(seed)
+            spider.frontiers[seed.id] = Frontier(
+                seed.id,
+                budget=spider.config.max_pages,
+                depth_limit=spider.depth_limit,
+                pattern_cap=spider.config.pattern_cap,
+                calendar_cap=spider.config.calendar_cap,
+                pagination_cap=spider.config.pagination_cap,
+                window=spider.window,
+            )
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        return spider
+
+    # -- start and resume ----------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        resumed = self._restore()
+        for seed in self.portals:
+            frontier = self.frontiers[seed.id]
+            if seed.id not in resumed:
+                frontier.add(seed.url, 0, score=0, source="seed")
+            if self.config.use_sitemaps:
+                for request in self._sitemap_sources(seed):
+                    yield request
+            for request in self._next_requests(seed.id):
+                yield request
+
+    def _restore(self) -> set[str]:
+        """On resume, mark stored URLs as done and queue their stored links; returns resumed portal ids."""
+        run_id = self.settings.get("PORTAL_EVIDENCE_RUN_ID")
+        if not run_id:
+            return set()
+        from storage import open_database, resolve_db_url, resume_state
+
+        engine = open_database(resolve_db_url(self.settings.get("PORTAL_EVIDENCE_DB")))
+        try:
+            state = resume_state(engine, int(run_id))
+        finally:
+            engine.dispose()
+        resumed = set()
+        for portal_id, portal_state in state.items():
+            frontier = self.frontiers.get(portal_id)
+            if frontier is None or not portal_state.fetched:
+                continue
+            resumed.add(portal_id)
+            for url in portal_state.fetched:
+                frontier.mark_done(url)
+            frontier.used = portal_state.pages_stored
+            for url, depth in portal_state.frontier:
+                if self.own_webs[portal_id].contains(url):
+                    frontier.add(url, depth, score_link(url).score, source="resume")
+        if resumed:
+            self.logger.info("Resuming run %s: %d portal(s) already started", run_id, len(resumed))
+        return resumed
+
+    # -- frontier -> requests ------------------------------------------------------------------
+
+    def _next_requests(self, portal_id: str) -> Iterator[scrapy.Request]:
+        frontier = self.frontiers[portal_id]
+        while (entry := frontier.pop()) is not None:
+            yield self._page_request(portal_id, entry, render=self.can_render and self.config.render == "always")
+
+    def _page_request(self, portal_id: str, entry: Entry, render: bool) -> scrapy.Request:
+        meta: dict[str, Any] = {
+            "pe_portal": portal_id,
+            "pe_url": entry.url,
+            "pe_depth": entry.depth,
+            "pe_source": entry.source,
+            "handle_httpstatus_list": ERROR_STATUSES,
+        }
+        if render:
+            meta.update(self._render_meta())
+        return scrapy.Request(
+            entry.url,
+            callback=self.parse_page,
+            errback=self.page_failed,
+            meta=meta,
+            priority=entry.priority,
+            dont_filter=True,
+        )
+
+    def _render_meta(self) -> dict[str, Any]:
+        # A fresh browser context every `context_pages` rendered pages; the retired one is closed
+        # when its last page closes (see _release_page), so the browser's memory stays flat.
+        self._context_name = f"render-{self._render_count // self.config.context_pages}"
+        self._render_count += 1
+        return {
+            "playwright": True,
+            "playwright_include_page": True,
+            "playwright_context": self._context_name,
+            "playwright_page_methods": [scrapy_playwright_method(settle)],
+        }
+
+    def _on_idle(self) -> None:
+        """Safety net: if requests vanished without a callback, release their slots and go on."""
+        scheduled = False
+        for portal_id, frontier in self.frontiers.items():
+            frontier.in_flight.clear()
+            for request in self._next_requests(portal_id):
+                self.crawler.engine.crawl(request)
+                scheduled = True
+        if scheduled:
+            raise DontCloseSpider
+
+    # -- callbacks -----------------------------------------------------------------------------
+
+    async def parse_page(self, response: scrapy.http.Response) -> AsyncIterator[Any]:
+        meta = response.meta
+        portal_id: str = meta["pe_portal"]
+        rendered = "playwright" in response.flags
+        if rendered or "playwright_page" in meta:
+            await self._release_page(meta.pop("playwright_page", None), meta.get("playwright_context"))
+        for output in self._page_outputs(response, portal_id, rendered):
+            yield output
+
+    def _page_outputs(self, response: Any, portal_id: str, rendered: bool) -> Iterator[Any]:
+        meta = response.meta
+        url: str = meta["pe_url"]
+        depth: int = meta["pe_depth"]
+        frontier = self.frontiers[portal_id]
+        base = {"portal_id": portal_id, "url": url, "final_url": response.url, "depth": depth,
+                "http_status": response.status, "rendered": rendered}
+        if response.status >= 400:
+            yield self._done(PageItem(status="http_error", note=f"HTTP {response.status}", **base))
+            yield from self._next_requests(portal_id)
+            return
+        content_type = response.headers.get(b"Content-Type", b"") or b""
+        body = response.body
+        if content_type and not content_type.lower().startswith(HTML_TYPES):
+            yield self._done(PageItem(status="not_html", note=content_type.decode("latin-1")[:100], **base))
+            yield from self._next_requests(portal_id)
+            return
+        note = None
+        if len(body) > self.config.max_page_bytes:
+            body = body[: self.config.max_page_bytes]
+            note = f"truncated at {self.config.max_page_bytes // (1024 * 1024)} MB of {len(response.body)} bytes"
+        headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
+        try:
+            page = page_from_bytes(response.url, body, headers, rendered=rendered)
+        except InputError as exc:
+            yield self._done(PageItem(status="not_html", note=str(exc)[:200], **base))
+            yield from self._next_requests(portal_id)
+            return
+        if self.can_render and not rendered and self.config.render == "auto":
+            decision = needs_rendering(page.html)
+            if decision.render:
+                # Same URL again, through the browser; it stays in flight and in the budget once.
+                self.crawler.stats.inc_value("portal_evidence/rendered_auto")
+                entry = Entry(url, depth, 0, meta.get("pe_source", "link"))
+                yield self._page_request(portal_id, entry, render=True)
+                return
+        links = extract_links(page.html, response.url)
+        own_web = self.own_webs[portal_id]
+        if links.canonical and links.canonical != url and own_web.contains(links.canonical):
+            canonical = canonical_url(links.canonical)
+            if canonical != canonical_url(response.url) and frontier.is_known(canonical):
+                yield self._done(PageItem(status="duplicate", note=f"canonical {canonical}", title=links.title,
+                                          **base))
+                yield from self._next_requests(portal_id)
+                return
+            frontier.add(canonical, depth, score_link(canonical, links.title or "").score)
+        outlinks: list[str] = []
+        for link in links.links:
+            if not own_web.contains(link.url):
+                continue  # offsite: never requested; the detectors record it as evidence if relevant
+            outlinks.append(canonical_url(link.url))
+            frontier.add(link.url, depth + 1, score_link(link.url, link.text, link.title).score)
+        result = detect(page)
+        yield self._done(
+            PageItem(
+                status="ok",
+                content_hash=hashlib.sha256(page.html.encode("utf-8", "surrogatepass")).hexdigest(),
+                title=links.title,
+                language=result.language,
+                note=note,
+                result=result,
+                html=page.html,
+                outlinks=outlinks,
+                **base,
+            )
+        )
+        yield from self._next_requests(portal_id)
+
+    async def page_failed(self, failure: Failure) -> AsyncIterator[Any]:
+        request = failure.request
+        meta = request.meta
+        await self._release_page(meta.pop("playwright_page", None), meta.get("playwright_context"))
+        portal_id = meta.get("pe_portal")
+        if portal_id is None:
+            return
+        status, note = classify_failure(failure)
+        if status == "robots_excluded":
+            self.crawler.stats.inc_value("portal_evidence/robots_excluded")
+        final_url = failure.value.url if isinstance(failure.value, OffsiteRedirect) else request.url
+        yield self._done(
+            PageItem(
+                portal_id=portal_id,
+                url=meta["pe_url"],
+                final_url=final_url,
+                status=status,
+                depth=meta["pe_depth"],
+                rendered=bool(meta.get("playwright")),
+                note=note,
+            )
+        )
+        for next_request in self._next_requests(portal_id):
+            yield next_request
+
+    def _done(self, item: PageItem) -> PageItem:
+        self.frontiers[item.portal_id].finish(item.url)
+        self.crawler.stats.inc_value(f"portal_evidence/pages/{item.status}")
+        return item
+
+    async def _release_page(self, page: Any, context_name: str | None) -> None:
+        if page is None:
+            return
+        context = page.context
+        try:
+            await page.close()
+            if not context.pages and context_name is not None and context_name != self._context_name:
+                await context.close()
+        except Exception as exc:  # a crashed page or browser must not stop the crawl
+            self.logger.debug("closing a rendered page failed: %s", exc)
+
+    # -- sitemaps ------------------------------------------------------------------------------
+
+    def _sitemap_sources(self, seed: Seed) -> Iterator[scrapy.Request]:
+        root = seed.url.split("/", 3)
+        origin = "/".join(root[:3])
+        self._sitemaps_seen[seed.id] = {f"{origin}/sitemap.xml"}
+        meta = {"pe_portal": seed.id, "pe_aux": True}
+        yield scrapy.Request(f"{origin}/robots.txt", callback=self.parse_robots, errback=self.aux_failed,
+                             meta=meta, priority=100, dont_filter=True)
+        yield scrapy.Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self.aux_failed,
+                             meta=dict(meta), priority=90, dont_filter=True)
+
+    def parse_robots(self, response: Any) -> Iterator[scrapy.Request]:
+        portal_id = response.meta["pe_portal"]
+        if response.status != 200:
+            return
+        for line in response.text.splitlines():
+            key, _, value = line.partition(":")
+            if key.strip().lower() == "sitemap" and value.strip():
+                yield from self._sitemap_request(portal_id, response.urljoin(value.strip()))
+
+    def _sitemap_request(self, portal_id: str, url: str) -> Iterator[scrapy.Request]:
+        seen = self._sitemaps_seen.setdefault(portal_id, set())
+        if url in seen or len(seen) >= 20 or not self.own_webs[portal_id].contains(url):
+            return
+        seen.add(url)
+        yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.aux_failed,
+                             meta={"pe_portal": portal_id, "pe_aux": True}, priority=90, dont_filter=True)
+
+    def parse_sitemap(self, response: Any) -> Iterator[scrapy.Request]:
+        portal_id = response.meta["pe_portal"]
+        if response.status != 200:
+            return
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gzip.decompress(body)[: 50 * 1024 * 1024]
+            except OSError:
+                return
+        try:
+            sitemap = Sitemap(body)
+        except Exception:
+            return  # not XML: a missing sitemap answered with an HTML page
+        frontier = self.frontiers[portal_id]
+        own_web = self.own_webs[portal_id]
+        taken = 0
+        for entry in sitemap:
+            loc = (entry.get("loc") or "").strip()
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                yield from self._sitemap_request(portal_id, loc)
+            elif (
+                own_web.contains(loc)
+                and taken < self.config.sitemap_max_urls
+                # Sitemap URLs have no click depth of their own: they count as the deepest
+                # allowed, unless a link reaches them earlier (the frontier keeps the shallower).
+                and frontier.add(loc, self.depth_limit, score_link(loc).score, source="sitemap")
+            ):
+                taken += 1
+        yield from self._next_requests(portal_id)
+
+    def aux_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        portal_id = failure.request.meta.get("pe_portal")
+        if portal_id is not None:
+            yield from self._next_requests(portal_id)
+
+
+def scrapy_playwright_method(function: Any) -> Any:
+    from scrapy_playwright.page import PageMethod
+
+    return PageMethod(function)
+
+
+def classify_failure(failure: Failure) -> tuple[str, str]:
+    """Page status and note for a request that produced no response."""
+    exc = failure.value
+    message = f"{type(exc).__name__}: {exc}".strip()[:300]
+    if isinstance(exc, OffsiteRedirect):
+        return "offsite_redirect", str(exc)[:300]
+    if isinstance(exc, IgnoreRequest):
+        if "robots.txt" in str(exc):
+            return "robots_excluded", "forbidden by robots.txt"
+        return "error", message
+    if isinstance(exc, TwistedTimeoutError | TCPTimedOutError | TimeoutError):
+        return "timeout", message
+    if type(exc).__name__ in ("TimeoutError", "PlaywrightTimeoutError"):
+        return "timeout", message
+    if isinstance(exc, DNSLookupError | ConnectionError):
+        return "network_error", message
+    module = type(exc).__module__ or ""
+    if module.startswith(("twisted.internet.error", "twisted.web._newclient", "OpenSSL")):
+        return "network_error", message
+    if "download max size" in str(exc).lower() or "maxsize" in str(exc).lower():
+        return "error", f"larger than the download size limit: {message}"
+    return "error", message
