@@ -99,15 +99,9 @@ def load_seeds(path: str | Path) -> list[Seed]:
         previous_end = reader.line_num
         if not row or all(not cell.strip() for cell in row):
             continue
-        seed = _parse_row(row, columns, line, problems)
-        if seed is None:
-            continue
-        key = seed.id.lower()
-        if key in first_line_of_id:
-            problems.append(f"line {line}: duplicate id {seed.id!r} (first used on line {first_line_of_id[key]})")
-            continue
-        first_line_of_id[key] = line
-        seeds.append(seed)
+        seed = _parse_row(row, columns, line, problems, first_line_of_id)
+        if seed is not None:
+            seeds.append(seed)
 
     if not problems and not seeds:
         problems.append(f"line {header_start}: the file has a header but no seed rows")
@@ -165,12 +159,20 @@ def _check_header(columns: list[str], line: int, problems: list[str]) -> None:
         problems.append(f"line {line}: column(s) given twice: {', '.join(repeated)}")
 
 
-def _parse_row(row: list[str], columns: list[str], line: int, problems: list[str]) -> Seed | None:
+def _parse_row(
+    row: list[str], columns: list[str], line: int, problems: list[str], first_line_of_id: dict[str, int]
+) -> Seed | None:
     if len(row) != len(columns):
         problems.append(f"line {line}: expected {len(columns)} fields, found {len(row)}")
         return None
     values = {name: cell.strip() for name, cell in zip(columns, row, strict=True)}
     reasons: list[str] = []
+    # Ids compare case-insensitively: they name portals in URLs and exports.
+    key = values["id"].lower()
+    if key and key in first_line_of_id:
+        reasons.append(f"duplicate id {values['id']!r} (first used on line {first_line_of_id[key]})")
+    elif key:
+        first_line_of_id[key] = line
     empty = [c for c in REQUIRED_COLUMNS if not values[c]]
     if empty:
         reasons.append(f"empty required field(s): {', '.join(empty)}")

@@ -204,3 +204,10 @@ def test_build_reproduces_shipped_lists(tmp_path):
         assert (tmp_path / name).read_bytes() == (SEEDS_DIR / name).read_bytes()
         with open(tmp_path / name, encoding="utf-8", newline="") as fh:
             assert "source" in next(csv.reader(fh))
+
+
+def test_duplicate_reported_alongside_other_problems(tmp_path):
+    problems = problems_of(write(tmp_path, HEADER + GOOD + "ahlen,DEU,Again,city,ftp://x.example/,EN,\n"))
+    assert len(problems) == 1
+    assert problems[0].startswith("line 3: duplicate id 'ahlen' (first used on line 2); bad url")
+    assert "bad language code(s) 'EN'" in problems[0]
