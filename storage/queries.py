@@ -51,9 +51,7 @@ class ScoreRow:
 def latest_scores(engine: Engine) -> list[ScoreRow]:
     """Candidates of the latest scored run of every portal, by portal id then indicator order."""
     latest = (
-        select(Candidate.portal_id, func.max(Candidate.run_id).label("run_id"))
-        .group_by(Candidate.portal_id)
-        .subquery()
+        select(Candidate.portal_id, func.max(Candidate.run_id).label("run_id")).group_by(Candidate.portal_id).subquery()
     )
     query = select(Candidate).join(
         latest, (Candidate.portal_id == latest.c.portal_id) & (Candidate.run_id == latest.c.run_id)

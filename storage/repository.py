@@ -162,8 +162,7 @@ def resume_run(engine: Engine, run_id: int, seeds: Sequence[SeedLike] = ()) -> R
             raise UnknownRun(f"no crawl run {run_id} in the database")
         _upsert_portals(session, seeds)
         _add_run_portals(session, run_id, seeds)
-        if run.status != "running" or run.finished_at is not None:
-            run.resumed_count = (run.resumed_count or 0) + 1
+        run.resumed_count = (run.resumed_count or 0) + 1  # each later process that continues the run
         run.status = "running"
         run.finished_at = None
     return get_run(engine, run_id)
@@ -248,7 +247,9 @@ def record_page(engine: Engine, run_id: int, item: PageItem) -> RecordOutcome:
     content hash equals that of an `ok` page already stored for the run and portal is stored as
     `duplicate`, without evidence (this also holds across a resume, when in-memory state is gone).
     """
-    key = url_hash(item.url)
+    url = _text(item.url) or ""
+    key = url_hash(url)
+    content_hash = _text(item.content_hash, 128)
     try:
         with Session(engine) as session, session.begin():
             existing = _find_page(session, run_id, item.portal_id, key)
@@ -257,13 +258,13 @@ def record_page(engine: Engine, run_id: int, item: PageItem) -> RecordOutcome:
             status, note, result = item.status, item.note, item.result
             if status != "ok":
                 result = None  # only `ok` pages are analysed (see crawler.items)
-            elif item.content_hash:
+            elif content_hash:
                 original = session.scalar(
                     select(PageRecord.final_url)
                     .where(
                         PageRecord.run_id == run_id,
                         PageRecord.portal_id == item.portal_id,
-                        PageRecord.content_hash == item.content_hash,
+                        PageRecord.content_hash == content_hash,
                         PageRecord.status == "ok",
                     )
                     .limit(1)
@@ -274,14 +275,14 @@ def record_page(engine: Engine, run_id: int, item: PageItem) -> RecordOutcome:
             page = PageRecord(
                 run_id=run_id,
                 portal_id=item.portal_id,
-                url=_text(item.url) or "",
+                url=url,
                 url_hash=key,
                 final_url=_text(item.final_url or item.url) or "",
                 status=status,
                 http_status=item.http_status,
                 depth=int(item.depth),
                 rendered=bool(item.rendered),
-                content_hash=_text(item.content_hash, 128),
+                content_hash=content_hash,
                 title=_text(item.title, 2000),
                 language=_text(item.language, 20),
                 note=_text(note, 4000),
