@@ -13,10 +13,9 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-import lxml.html
 from lxml import etree
 
-from detectors.folding import fold
+from detectors.folding import fold, fold_cached
 
 REGIONS: tuple[str, ...] = ("main", "header", "nav", "footer", "aside", "cookie")
 CHROME_REGIONS = frozenset({"header", "nav", "footer"})
@@ -41,8 +40,10 @@ _TOKEN_REGIONS = {
     "cookie": "cookie", "cookies": "cookie", "consent": "cookie", "cookiebanner": "cookie",
     "tarteaucitron": "cookie", "cookieconsent": "cookie", "gdpr": "cookie", "cmp": "cookie",
 }
-_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 _CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "td", "span", "p", "dl", "form"})
+_INTERESTING = frozenset({"a", "area", "input", "textarea", "select", "button", "meta", "script", "iframe", "embed",
+                          "img", "source", "object", "link"})
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "legend"})
 _MAX_TEXT = 400_000  # characters of text kept per region: enough for any real page, bounded for 20 MB ones
 
 
@@ -119,14 +120,30 @@ class Document:
         return " ".join(t for r, t in self.text_by_region.items() if r in regions)
 
 
+def text_content(el: etree._Element) -> str:
+    """All text below an element (what lxml.html's text_content() gives), for plain etree elements."""
+    return "".join(el.itertext())
+
+
 def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _region_of(el: etree._Element, inherited: str) -> str:
+_TOKEN_RE = re.compile(
+    r"(?<![a-z0-9])(" + "|".join(sorted(_TOKEN_REGIONS, key=len, reverse=True)) + r")(?![a-z0-9])"
+)
+# Tags that may open a region; any other element without a role inherits its parent's region.
+_REGION_OPENERS = frozenset(_REGION_TAGS) | {"main"}
+
+
+def _region_of(el: etree._Element, tag: str, inherited: str) -> str:
     """The region an element opens, or the inherited one."""
-    tag = el.tag if isinstance(el.tag, str) else ""
-    role = (el.get("role") or "").strip().lower()
+    role = el.get("role")
+    if role is None and tag not in _REGION_OPENERS and (
+        tag not in _CONTAINER_TAGS or inherited not in ("main", "aside")
+    ):
+        return inherited
+    role = (role or "").strip().lower()
     if _REGION_ROLES.get(role):
         return _REGION_ROLES[role]  # type: ignore[return-value]
     if tag == "main":
@@ -139,11 +156,11 @@ def _region_of(el: etree._Element, inherited: str) -> str:
             return inherited
         return _REGION_TAGS[tag]
     if tag in _CONTAINER_TAGS and inherited in ("main", "aside"):
-        tokens = _TOKEN_SPLIT.split(f"{el.get('id') or ''} {el.get('class') or ''}".lower())
-        for token in tokens:
-            region = _TOKEN_REGIONS.get(token)
-            if region:
-                return region
+        marks = el.get("id"), el.get("class")
+        if marks[0] or marks[1]:
+            found = _TOKEN_RE.search(f"{marks[0] or ''} {marks[1] or ''}".lower().replace("_", "-"))
+            if found:
+                return _TOKEN_REGIONS[found.group(1)]
     return inherited
 
 
@@ -165,7 +182,7 @@ def _field_descriptor(el: etree._Element, labels: dict[str, str]) -> str:
     ]
     if el.tag == "button" or (el.get("type") or "").lower() in ("submit", "button"):
         parts.append(el.get("value"))
-        parts.append(el.text_content())
+        parts.append(text_content(el))
     el_id = el.get("id")
     if el_id and el_id in labels:
         parts.append(labels[el_id])
@@ -177,10 +194,14 @@ def parse(html: str, url: str) -> Document:
     doc = Document(url=url, root=None, base_url=url)
     if not html or not html.strip():
         return doc
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
+    # Plain etree elements (not lxml.html's classes): the per-element class lookup of
+    # lxml.html doubles the cost of walking the tree.
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
     try:
-        root = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
+        root = etree.fromstring(html.encode("utf-8", "replace"), parser=parser)
     except (etree.ParserError, ValueError):
+        return doc
+    if root is None:
         return doc
     doc.root = root
     _collect(doc, root)
@@ -199,7 +220,7 @@ def _collect(doc: Document, root: etree._Element) -> None:
     for label in root.iter("label"):
         target = label.get("for")
         if target:
-            labels[target] = _clean(label.text_content())
+            labels[target] = _clean(text_content(label))
 
     texts: dict[str, list[str]] = {r: [] for r in REGIONS}
     sizes: dict[str, int] = dict.fromkeys(REGIONS, 0)
@@ -213,14 +234,15 @@ def _collect(doc: Document, root: etree._Element) -> None:
             texts[region].append(chunk)
             sizes[region] += len(chunk)
 
+    interesting = _INTERESTING
     for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag if isinstance(el.tag, str) else ""
         if event == "start":
-            region = _region_of(el, region_stack[-1])
+            region = _region_of(el, tag, region_stack[-1])
             region_stack.append(region)
             if tag in _SKIP_TEXT_TAGS:
                 skip_depth += 1
-            elif skip_depth == 0 and el.get("hidden") is None:
+            elif skip_depth == 0 and el.text:
                 add_text(region, el.text)
             form = form_stack[-1]
             if tag == "form":
@@ -231,9 +253,10 @@ def _collect(doc: Document, root: etree._Element) -> None:
                 )
                 doc.forms.append(form)
             form_stack.append(form)
-            _visit(doc, el, tag, region, form, base, labels)
-            if tag in ("h1", "h2", "h3", "h4", "legend") and skip_depth == 0:
-                text = _clean(el.text_content())
+            if tag in interesting:
+                _visit(doc, el, tag, region, form, base, labels)
+            elif tag in _HEADING_TAGS and skip_depth == 0:
+                text = _clean(text_content(el))
                 if text:
                     last_heading = fold(text)
                     if tag != "legend":
@@ -243,22 +266,34 @@ def _collect(doc: Document, root: etree._Element) -> None:
             form_stack.pop()
             if tag in _SKIP_TEXT_TAGS:
                 skip_depth -= 1
-            if skip_depth == 0:
+            if skip_depth == 0 and el.tail:
                 add_text(region_stack[-1], el.tail)
+    for el in root.xpath("//*[@itemtype]"):
+        doc.itemtypes.append(el.get("itemtype", ""))
 
     doc.text_by_region = {r: _clean(" ".join(chunks)) for r, chunks in texts.items() if chunks}
     for form in doc.forms:
-        form.text = _clean(form.element.text_content())[:2000]
+        form.text = _clean(text_content(form.element))[:2000]
         form.folded = fold(form.text)
     title_el = root.find(".//title")
     if title_el is not None:
-        doc.title = _clean(title_el.text_content())
+        doc.title = _clean(text_content(title_el))
+
+
+_NO_JOIN = ("http://", "https://", "mailto:", "tel:", "javascript:", "data:")
 
 
 def _abs(base: str, href: str) -> str:
     href = href.strip()
     if not href:
         return ""
+    if href.lower().startswith(_NO_JOIN):  # already absolute: skip the (slow) urljoin
+        return href
+    if href[0] == "#":
+        return base.split("#", 1)[0] + href
+    if href.startswith("/") and not href.startswith("//") and "/." not in href and "://" in base:
+        scheme_host = base[: base.index("/", base.index("://") + 3)] if base.count("/") > 2 else base
+        return scheme_host + href
     try:
         return urljoin(base, href)
     except ValueError:
@@ -269,12 +304,12 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
            base: str, labels: dict[str, str]) -> None:
     if tag == "a" or tag == "area":
         raw = (el.get("href") or "").strip()
-        parts = [el.text_content() if tag == "a" else ""]
+        parts = [text_content(el) if tag == "a" else ""]
         parts += [img.get("alt") or "" for img in el.iter("img")] if tag == "a" else []
         parts += [el.get("title") or "", el.get("aria-label") or "", el.get("alt") or ""]
         text = _clean(" ".join(p for p in parts if p))
         rel = (el.get("rel") or "").lower()
-        doc.links.append(Link(_abs(base, raw), raw, text, fold(text), region, el, rel))
+        doc.links.append(Link(_abs(base, raw), raw, text, fold_cached(text), region, el, rel))
     elif tag in ("input", "textarea", "select", "button"):
         ftype = (el.get("type") or ("text" if tag == "input" else tag)).lower()
         if ftype == "hidden":
@@ -298,8 +333,6 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
         href = el.get("href")
         if href:
             doc.assets.append(Asset("link:" + (el.get("rel") or "").lower(), _abs(base, href), region, el))
-    if el.get("itemtype"):
-        doc.itemtypes.append(el.get("itemtype", ""))
 
 
 def _jsonld_types(raw: str) -> list[str]:

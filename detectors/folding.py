@@ -17,14 +17,24 @@ _SPACE = re.compile(r"\s+")
 _PUNCT = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "–": "-", "—": "-", "\u00ad": ""})
 
 
+# Combining marks of the scripts we fold (Latin, Greek, Cyrillic, Hebrew, Arabic, Thai, kana);
+# a regex over these is much faster than testing unicodedata.combining() per character.
+_COMBINING = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+    "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a]+"
+)
+
+
 def fold(text: str) -> str:
     """Casefold, drop accents and other combining marks, normalise punctuation and whitespace."""
     if not text:
         return ""
+    if text.isascii():
+        return " ".join(text.lower().split())
     text = unicodedata.normalize("NFKD", text.translate(_PUNCT).casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _COMBINING.sub("", text)
     # NFKD turns e.g. German sharp s into "ss" via casefold already; collapse spacing last.
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 @lru_cache(maxsize=4096)
@@ -64,9 +74,62 @@ def word_regex(word: str) -> str:
     return f"{left}{body}{right}"
 
 
+_END = ""  # trie key marking the end of a word
+
+
+def _tokens(word: str) -> list[str]:
+    """A folded word as regex tokens: escaped characters, spaces as \\s+, and an end token."""
+    prefix_only = word.endswith("*")
+    core = fold(word.rstrip("*"))
+    if not core:
+        raise ValueError(f"empty word {word!r}")
+    tokens = [r"\s+" if ch == " " else re.escape(ch) for ch in core]
+    if prefix_only:
+        tokens.append(r"\w*")
+    elif not _is_cjk(core[-1]) and core[-1].isalnum():
+        tokens.append(r"(?!\w)")
+    return tokens
+
+
+def _trie_regex(node: dict) -> str:
+    """Regex source of a token trie; longer continuations are tried before a word ends."""
+    branches = []
+    # Continuations before word ends: the boundary token must not cut "data set" to "data".
+    for token, child in sorted(node.items(), key=lambda kv: kv[0] in (r"(?!\w)", r"\w*")):
+        if token == _END:
+            continue
+        branches.append(token + _trie_regex(child))
+    if _END in node:
+        branches.append("")
+    if len(branches) == 1:
+        return branches[0]
+    optional = branches[-1] == ""
+    body = "|".join(b for b in branches if b)
+    return f"(?:{body})?" if optional else f"(?:{body})"
+
+
 def compile_words(words: Iterable[str]) -> re.Pattern[str]:
-    """One alternation over folded words, longest first so the snippet shows the longest match."""
-    sources = sorted({word_regex(w) for w in words}, key=len, reverse=True)
-    if not sources:
+    """One trie-shaped regex over folded words (fast on long texts, longest match first).
+
+    Words that start with a letter or digit of an alphabetic script get a single left word
+    boundary; Chinese/Japanese words and words starting with punctuation get none.
+    """
+    bounded: dict = {}
+    free: dict = {}
+    count = 0
+    for word in words:
+        tokens = _tokens(word)
+        first = fold(word.rstrip("*"))[0]
+        node = bounded if (first.isalnum() and not _is_cjk(first)) else free
+        for token in tokens:
+            node = node.setdefault(token, {})
+        node[_END] = {}
+        count += 1
+    if not count:
         raise ValueError("empty word list")
-    return re.compile("|".join(sources))
+    parts = []
+    if bounded:
+        parts.append(r"(?<!\w)" + _trie_regex(bounded))
+    if free:
+        parts.append(_trie_regex(free))
+    return re.compile("|".join(parts))

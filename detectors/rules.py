@@ -39,7 +39,7 @@ KIND_KEYS: dict[str, set[str]] = {
     "meta": {"name", "content"},
     "asset": {"src", "tags", "regions", "regions_not"},
     "schema": {"types"},
-    "title": _TEXTUAL | {"on"},
+    "title": _TEXTUAL | {"targets"},
     "url": _TEXTUAL,
     "text": _TEXTUAL | {"regions", "min_count", "min_distinct"},
     "selector": _TEXTUAL | {"css", "regions", "regions_not"},
@@ -157,7 +157,7 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
     regex: dict[str, re.Pattern[str]] = {}
     for key in ("pattern", "pattern_not", "href", "href_not", "action", "action_not", "fields", "fields_not",
                 "src", "name", "content", "types"):
-        if key in raw:
+        if key in raw and not (key == "types" and kind == "field"):
             regex[key] = _regex(rule_id, key, raw[key])
     regions = _regions(rule_id, "regions", raw["regions"]) if "regions" in raw else None
     regions_not = _regions(rule_id, "regions_not", raw["regions_not"]) if "regions_not" in raw else frozenset()
@@ -191,10 +191,10 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
         if not isinstance(raw["tags"], list) or not raw["tags"]:
             raise _fail(rule_id, "tags: must be a non-empty list")
         options["tags"] = tuple(raw["tags"])
-    if "on" in raw:
-        if not isinstance(raw["on"], list) or not raw["on"] or set(raw["on"]) - TITLE_TARGETS:
-            raise _fail(rule_id, f"on: must be a non-empty list of {sorted(TITLE_TARGETS)}")
-        options["on"] = tuple(raw["on"])
+    if "targets" in raw:
+        if not isinstance(raw["targets"], list) or not raw["targets"] or set(raw["targets"]) - TITLE_TARGETS:
+            raise _fail(rule_id, f"targets: must be a non-empty list of {sorted(TITLE_TARGETS)}")
+        options["targets"] = tuple(raw["targets"])
     selector = None
     if kind == "selector":
         if not isinstance(raw.get("css"), str) or not raw["css"].strip():
@@ -272,8 +272,9 @@ def load_rule_file(path: Path, catalogue: Mapping[str, Mapping[str, Any]]) -> In
     rules: list[Rule] = []
     for raw in rules_raw:
         rule = compile_rule(raw, indicator, known)
-        if not rule.id.startswith(indicator.split("_")[0]):
-            raise _fail(rule.id, f"rule ids of {indicator} start with {indicator.split('_')[0]!r}")
+        prefix = str(catalogue[indicator].get("rule_prefix", indicator))
+        if rule.id.split(".")[0] != prefix:
+            raise _fail(rule.id, f"rule ids of {indicator} start with {prefix!r}.")
         known.add(rule.id)
         rules.append(rule)
     if not any(r.weight > 0 for r in rules):

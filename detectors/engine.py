@@ -1,0 +1,346 @@
+"""The detector engine: run compiled rules over a parsed page and score each indicator.
+
+Pure: no I/O, no global mutable state (the compiled rule set is immutable and cached), so the
+same function serves `portal-evidence detect`, the crawl's spider and the evaluation scripts.
+
+Scoring: every rule that fires contributes its weight once. Positive weights combine as a
+noisy-OR (two medium signals outweigh one weak one); negative weights are counter-evidence
+that scales the result down. An indicator is present when the combined confidence reaches
+its threshold. Every positive hit becomes an Evidence record, present or not, so assessors
+see candidates below the threshold too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from detectors.document import Document, css_path, host_of, parse, text_content
+from detectors.folding import fold
+from detectors.language import page_language
+from detectors.model import Evidence, IndicatorResult, Page, PageResult
+from detectors.rules import Rule, RuleSet, default_rules
+
+SNIPPET_CHARS = 200
+MAX_EVIDENCE_PER_INDICATOR = 12
+_SENTENCE = re.compile(r"(?<=[.!?;:。！？])\s+|\s{2,}| \| ")
+_URL_SEPARATORS = re.compile(r"[/\-_.?=&+%#:]+")
+
+
+@dataclass
+class Hit:
+    snippet: str
+    locator: str
+    target_url: str | None
+
+
+@dataclass
+class _Context:
+    """Per-page caches shared by all rules (folded text chunks, own host)."""
+
+    doc: Document
+    own_host: str
+    chunks: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    folded: dict[str, str] = field(default_factory=dict)
+
+    def folded_text(self, regions: frozenset[str]) -> str:
+        """The folded text of these regions; each region is folded once per page."""
+        parts = []
+        for region in sorted(regions):
+            if region not in self.folded:
+                self.folded[region] = fold(self.doc.text_by_region.get(region, ""))
+            parts.append(self.folded[region])
+        return " | ".join(parts)
+
+    def text_chunks(self, regions: frozenset[str]) -> list[tuple[str, str]]:
+        """(raw, folded) sentence-sized chunks of these regions, for snippets; built only when a rule matched."""
+        out: list[tuple[str, str]] = []
+        for region in sorted(regions):
+            if region not in self.chunks:
+                raw = self.doc.text_by_region.get(region, "")
+                pieces = [p.strip() for p in _SENTENCE.split(raw) if p and p.strip()]
+                self.chunks[region] = [(p, fold(p)) for p in pieces]
+            out.extend(self.chunks[region])
+        return out
+
+
+def _snip(text: str, limit: int = SNIPPET_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text_ok(rule: Rule, folded: str) -> bool:
+    if rule.words is not None and not rule.words.search(folded):
+        return False
+    pattern = rule.regex.get("pattern")
+    if pattern is not None and not pattern.search(folded):
+        return False
+    if rule.words_not is not None and rule.words_not.search(folded):
+        return False
+    pattern_not = rule.regex.get("pattern_not")
+    return not (pattern_not is not None and pattern_not.search(folded))
+
+
+def _region_ok(rule: Rule, region: str) -> bool:
+    if rule.regions is not None and region not in rule.regions:
+        return False
+    return region not in rule.regions_not
+
+
+def _strip_www(host: str) -> str:
+    return host[4:] if host.startswith("www.") else host
+
+
+def _is_offsite(own_host: str, url: str) -> bool:
+    scheme = urlsplit(url).scheme if url else ""
+    if scheme not in ("http", "https"):
+        return False
+    host = _strip_www(host_of(url))
+    if not own_host:
+        return True
+    return not (host == own_host or host.endswith("." + own_host))
+
+
+def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
+    href_re, href_not = rule.regex.get("href"), rule.regex.get("href_not")
+    offsite = rule.options.get("offsite")
+    max_words = rule.options.get("max_words")
+    for link in ctx.doc.links:
+        if not _region_ok(rule, link.region):
+            continue
+        href = link.href.lower()
+        if href_re is not None and not href_re.search(href):
+            continue
+        if href_not is not None and href_not.search(href):
+            continue
+        if offsite is not None and _is_offsite(ctx.own_host, link.href) != offsite:
+            continue
+        if max_words is not None and len(link.folded.split()) > max_words:
+            continue
+        if not _text_ok(rule, link.folded):
+            continue
+        yield Hit(_snip(link.text or link.raw_href), css_path(link.element), link.href or None)
+
+
+_FIELD_KIND_OF_TAG = {"textarea": "textarea", "select": "select"}
+
+
+def _field_kinds(fields: list) -> set[str]:
+    kinds = set()
+    for f in fields:
+        kinds.add(_FIELD_KIND_OF_TAG.get(f.tag, f.type))
+    return kinds
+
+
+def _match_forms(rule: Rule, ctx: _Context) -> Iterator[Hit]:
+    opts = rule.options
+    action_re, action_not = rule.regex.get("action"), rule.regex.get("action_not")
+    fields_re, fields_not = rule.regex.get("fields"), rule.regex.get("fields_not")
+    for form in ctx.doc.forms:
+        if not _region_ok(rule, form.region):
+            continue
+        if "role" in opts and form.role != opts["role"]:
+            continue
+        action = form.action.lower()
+        if action_re is not None and not action_re.search(action):
+            continue
+        if action_not is not None and action_not.search(action):
+            continue
+        kinds = _field_kinds(form.fields)
+        if "needs" in opts and not set(opts["needs"]) <= kinds:
+            continue
+        if "forbid" in opts and set(opts["forbid"]) & kinds:
+            continue
+        inputs = [f for f in form.fields if f.type not in ("submit", "button", "reset", "image")]
+        if "min_fields" in opts and len(inputs) < opts["min_fields"]:
+            continue
+        if fields_re is not None and not any(fields_re.search(f.descriptor) for f in form.fields):
+            continue
+        if fields_not is not None and any(fields_not.search(f.descriptor) for f in form.fields):
+            continue
+        if rule.heading_words is not None and not rule.heading_words.search(form.heading):
+            continue
+        if not _text_ok(rule, f"{form.heading} {form.folded}"):
+            continue
+        summary = ", ".join(sorted(kinds)) or "no fields"
+        yield Hit(_snip(f"[form: {summary}] {form.text}"), css_path(form.element), form.action or None)
+
+
+def _match_fields(rule: Rule, ctx: _Context) -> Iterator[Hit]:
+    pool = list(ctx.doc.loose_fields)
+    if not rule.options.get("loose_only"):
+        for form in ctx.doc.forms:
+            pool.extend(form.fields)
+    types = set(rule.options["types"])
+    fields_re = rule.regex.get("fields")
+    for fld in pool:
+        if _FIELD_KIND_OF_TAG.get(fld.tag, fld.type) not in types or not _region_ok(rule, fld.region):
+            continue
+        if fields_re is not None and not fields_re.search(fld.descriptor):
+            continue
+        if not _text_ok(rule, fld.descriptor):
+            continue
+        yield Hit(_snip(f"[{fld.tag} {fld.type}] {fld.descriptor}"), css_path(fld.element), None)
+
+
+def _match_meta(rule: Rule, ctx: _Context) -> Iterator[Hit]:
+    name_re, content_re = rule.regex["name"], rule.regex.get("content")
+    for name, content in ctx.doc.meta:
+        if name_re.search(name) and (content_re is None or content_re.search(fold(content))):
+            yield Hit(_snip(f'<meta name="{name}" content="{content}">'), f'meta[name="{name}"]', None)
+
+
+def _match_assets(rule: Rule, ctx: _Context) -> Iterator[Hit]:
+    src_re = rule.regex["src"]
+    tags = rule.options.get("tags")
+    for asset in ctx.doc.assets:
+        if tags is not None and not any(asset.tag == t or asset.tag.startswith(t + ":") for t in tags):
+            continue
+        if not _region_ok(rule, asset.region) or not src_re.search(asset.url.lower()):
+            continue
+        yield Hit(_snip(f"<{asset.tag}> {asset.url}"), css_path(asset.element), asset.url)
+
+
+def _match_schema(rule: Rule, ctx: _Context) -> Iterator[Hit]:
+    types_re = rule.regex["types"]
+    for kind in ctx.doc.jsonld_types + ctx.doc.itemtypes:
+        if types_re.search(kind.lower()):
+            yield Hit(_snip(f"schema.org type {kind}"), "script[type='application/ld+json']", None)
+
+
+def _match_title(rule: Rule, ctx: _Context) -> Iterator[Hit]:
+    targets = rule.options.get("targets", ("title", "h1"))
+    candidates: list[tuple[str, str]] = []
+    if "title" in targets and ctx.doc.title:
+        candidates.append((ctx.doc.title, "title"))
+    for heading in ctx.doc.headings:
+        if f"h{heading.level}" in targets and heading.region not in ("nav", "footer", "cookie"):
+            candidates.append((heading.text, css_path(heading.element)))
+    for text, locator in candidates:
+        if _text_ok(rule, fold(text)):
+            yield Hit(_snip(text), locator, None)
+
+
+def _match_url(rule: Rule, ctx: _Context) -> Iterator[Hit]:
+    parts = urlsplit(ctx.doc.url)
+    raw = f"{parts.path}?{parts.query}" if parts.query else parts.path
+    folded = fold(_URL_SEPARATORS.sub(" ", raw))
+    pattern = rule.regex.get("pattern")
+    if rule.words is not None and not rule.words.search(folded):
+        return
+    if pattern is not None and not pattern.search(raw.lower()):
+        return
+    if rule.words_not is not None and rule.words_not.search(folded):
+        return
+    if rule.regex.get("pattern_not") is not None and rule.regex["pattern_not"].search(raw.lower()):
+        return
+    yield Hit(_snip(ctx.doc.url), "url", ctx.doc.url)
+
+
+def _match_text(rule: Rule, ctx: _Context) -> Iterator[Hit]:
+    regions = rule.regions if rule.regions is not None else frozenset({"main"})
+    finders = [p for p in (rule.words, rule.regex.get("pattern")) if p is not None]
+    # Cheap whole-text scan first: most rules match nothing on most pages, and then the
+    # sentence-level pass (needed only for readable snippets) is skipped.
+    whole = ctx.folded_text(regions)
+    if not any(p.search(whole) for p in finders):
+        return
+    min_count = rule.options.get("min_count", 1)
+    min_distinct = rule.options.get("min_distinct", 1)
+    hits: list[Hit] = []
+    matched: set[str] = set()
+    count = 0
+    for raw, folded in ctx.text_chunks(regions):
+        if rule.words_not is not None and rule.words_not.search(folded):
+            continue
+        if rule.regex.get("pattern_not") is not None and rule.regex["pattern_not"].search(folded):
+            continue
+        found = [m.group(0) for p in finders for m in p.finditer(folded)]
+        if not found:
+            continue
+        count += len(found)
+        matched.update(found)
+        if len(hits) < rule.max_evidence:
+            hits.append(Hit(_snip(raw), f"text:{'+'.join(sorted(regions))}", None))
+    if count >= min_count and len(matched) >= min_distinct:
+        yield from hits
+
+
+def _match_selector(rule: Rule, ctx: _Context) -> Iterator[Hit]:
+    if ctx.doc.root is None or rule.selector is None:
+        return
+    for el in rule.selector(ctx.doc.root):
+        text = " ".join(text_content(el).split())[:2000]
+        if _text_ok(rule, fold(text)):
+            yield Hit(_snip(text or f"<{el.tag}>"), css_path(el), None)
+
+
+MATCHERS: dict[str, Callable[[Rule, _Context], Iterator[Hit]]] = {
+    "link": _match_links,
+    "form": _match_forms,
+    "field": _match_fields,
+    "meta": _match_meta,
+    "asset": _match_assets,
+    "schema": _match_schema,
+    "title": _match_title,
+    "url": _match_url,
+    "text": _match_text,
+    "selector": _match_selector,
+}
+
+
+def _rule_hits(rule: Rule, ctx: _Context) -> list[Hit]:
+    hits: list[Hit] = []
+    seen: set[str] = set()
+    min_count = rule.options.get("min_count", 1) if rule.kind == "link" else 1
+    for hit in MATCHERS[rule.kind](rule, ctx):
+        key = hit.target_url or hit.locator + hit.snippet
+        if key in seen:
+            continue
+        seen.add(key)
+        hits.append(hit)
+        if len(hits) >= max(rule.max_evidence, min_count):
+            break
+    if len(hits) < min_count:
+        return []
+    return hits[: rule.max_evidence]
+
+
+def detect_document(doc: Document, rules: RuleSet, rendered: bool = False) -> dict[str, IndicatorResult]:
+    ctx = _Context(doc=doc, own_host=_strip_www(host_of(doc.url)))
+    results: dict[str, IndicatorResult] = {}
+    for indicator, ir in rules.indicators.items():
+        fired: set[str] = set()
+        positive = 1.0  # product of (1 - w) over positive hits
+        negative = 1.0
+        evidence: list[Evidence] = []
+        for rule in ir.rules:
+            if rule.requires and not set(rule.requires) <= fired:
+                continue
+            hits = _rule_hits(rule, ctx) if doc.root is not None else []
+            if not hits:
+                continue
+            fired.add(rule.id)
+            if rule.weight > 0:
+                positive *= 1.0 - rule.weight
+                evidence.extend(
+                    Evidence(indicator, rule.id, h.snippet, h.locator, h.target_url, rule.weight) for h in hits
+                )
+            else:
+                negative *= 1.0 + rule.weight
+        confidence = round((1.0 - positive) * negative, 4)
+        evidence.sort(key=lambda e: -e.weight)
+        results[indicator] = IndicatorResult(
+            indicator, confidence >= ir.threshold, confidence, tuple(evidence[:MAX_EVIDENCE_PER_INDICATOR])
+        )
+    return results
+
+
+def detect(page: Page, rules: RuleSet | None = None) -> PageResult:
+    """Run every indicator's rules over one page."""
+    rules = rules if rules is not None else default_rules()
+    doc = parse(page.html, page.url)
+    language = page_language(doc.lang_declared, doc.text(), page.language)
+    return PageResult(page.url, language, detect_document(doc, rules, page.rendered), page.rendered)
