@@ -9,6 +9,8 @@ import time
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from detectors.encoding import check_html_bytes, decode_html
 from detectors.errors import InputError
@@ -353,3 +355,23 @@ def test_read_page_file_not_regular(tmp_path):
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+# --- any bytes at all: a result or an InputError, nothing else ------------------------------------
+
+
+_PREFIXES = st.sampled_from([b"", b"<html><head><meta charset=", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff",
+                             b"<!doctype html><p>", b"%PDF", b"\x00<"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(prefix=_PREFIXES, body=st.binary(max_size=600), header=st.none() | st.text(max_size=40))
+def test_any_bytes_decode_or_refuse_cleanly(prefix, body, header):
+    data = prefix + body
+    try:
+        check_html_bytes(data)
+    except InputError as exc:
+        assert str(exc) and "\n" not in str(exc)
+    text, enc = decode_html(data, header)
+    assert isinstance(text, str)
+    codecs.lookup(enc)

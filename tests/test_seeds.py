@@ -7,6 +7,8 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seeds.build_from_sources import build
 from seeds.loader import Seed, SeedsError, load_seeds
@@ -211,3 +213,21 @@ def test_duplicate_reported_alongside_other_problems(tmp_path):
     assert len(problems) == 1
     assert problems[0].startswith("line 3: duplicate id 'ahlen' (first used on line 2); bad url")
     assert "bad language code(s) 'EN'" in problems[0]
+
+
+
+
+_TOKENS = st.sampled_from([*'ab,;:/."\n\r\t \x00é', "https://", "a.example", "de", "id,country,name,level,url\n"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(tokens=st.lists(_TOKENS, max_size=60))
+def test_any_text_loads_or_is_refused_cleanly(tmp_path_factory, tokens):
+    path = tmp_path_factory.mktemp("fuzz") / "seeds.csv"
+    path.write_text("".join(tokens), encoding="utf-8")
+    try:
+        seeds = load_seeds(path)
+    except SeedsError as exc:
+        assert exc.problems and all(p for p in exc.problems)
+    else:
+        assert seeds and all(s.id and s.url.startswith(("http://", "https://")) for s in seeds)
