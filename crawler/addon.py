@@ -32,6 +32,16 @@ CHROMIUM_ARGS: tuple[str, ...] = (
 )
 
 
+# Chromium calls home on its own (component updates, account, time and autofill checks), also
+# through the proxy. These hosts bypass the proxy and resolve to nothing, so such requests fail
+# locally and never reach the network or the user's proxy log.
+BROWSER_SERVICE_HOSTS: tuple[str, ...] = (
+    "*.google.com", "*.googleapis.com", "*.gvt1.com", "*.gvt2.com", "*.gstatic.com",
+    "*.googleusercontent.com", "*.google", "*.chromium.org",
+)
+BLOCK_SERVICES_ARG = "--host-resolver-rules=" + ", ".join(f"MAP {h} ~NOTFOUND" for h in BROWSER_SERVICE_HOSTS)
+
+
 def browser_proxy(env_proxies: dict[str, str] | None = None) -> dict[str, str] | None:
     """The Playwright `proxy` launch option equivalent to http(s)_proxy/no_proxy, or None.
 
@@ -46,14 +56,14 @@ def browser_proxy(env_proxies: dict[str, str] | None = None) -> dict[str, str] |
     bypass = [part.strip() for part in proxies.get("no", "").split(",") if part.strip()]
     if "*" in bypass:
         return None
-    return {"server": server, "bypass": ",".join([*bypass, "<-loopback>"])}
+    return {"server": server, "bypass": ",".join([*bypass, *BROWSER_SERVICE_HOSTS, "<-loopback>"])}
 
 
 def rendering_settings(config: CrawlConfig, timeout_s: float, proxy: dict[str, str] | None) -> dict[str, Any]:
     launch: dict[str, Any] = {
         "executable_path": config.chromium,
         "headless": True,
-        "args": list(CHROMIUM_ARGS),
+        "args": [*CHROMIUM_ARGS, BLOCK_SERVICES_ARG],
     }
     if proxy:
         launch["proxy"] = proxy

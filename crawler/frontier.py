@@ -16,7 +16,7 @@ from datetime import date
 
 from crawler.traps import PatternCap, canonical_url, trap_reason
 
-SITEMAP_PENALTY = 5  # sitemap URLs wait behind links of the same score
+SITEMAP_PENALTY = 25  # sitemap URLs wait behind links (they have no real click depth)
 
 
 @dataclass(frozen=True)

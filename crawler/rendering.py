@@ -9,6 +9,7 @@ warnings asking for JavaScript, and pages whose content is fetched by scripts.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,9 +76,34 @@ def _visible_text(element: lxml.html.HtmlElement) -> str:
     return _SPACE.sub(" ", " ".join(parts)).strip()
 
 
+@dataclass(frozen=True)
+class BrowserPolicy:
+    """What a rendered page may load: own-web URLs that robots.txt allows (`allows(url)`)."""
+
+    allows: Callable[[str], bool]
+
+
+_policy: BrowserPolicy | None = None
+
+
+def set_browser_policy(policy: BrowserPolicy | None) -> None:
+    """Installed by the spider: the abort predicate is a plain function named in the settings."""
+    global _policy
+    _policy = policy
+
+
 def abort_request(request: object) -> bool:
-    """PLAYWRIGHT_ABORT_REQUEST predicate: the browser skips images, media and fonts."""
-    return getattr(request, "resource_type", "") in _RESOURCE_TYPES_TO_ABORT
+    """PLAYWRIGHT_ABORT_REQUEST predicate: skip images, media and fonts, and anything the policy refuses.
+
+    A rendered page's scripts, styles and data requests to other hosts (CDNs, trackers) or to
+    paths robots.txt forbids are aborted in the browser, so they never reach the network.
+    """
+    if getattr(request, "resource_type", "") in _RESOURCE_TYPES_TO_ABORT:
+        return True
+    url = str(getattr(request, "url", ""))
+    if url.startswith(("data:", "blob:", "about:")):
+        return False
+    return _policy is not None and not _policy.allows(url)
 
 
 async def settle(page: Any, timeout_ms: int = 3000) -> None:

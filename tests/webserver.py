@@ -52,7 +52,7 @@ def _handler_for(site: Site) -> type[BaseHTTPRequestHandler]:
                 site.log.append(("GET", target, self.headers.get("User-Agent", "")))
             parts = urlsplit(target)
             route = site.routes.get(parts.path) or site.routes.get(target)
-            if route is None:
+            if route is None or route.get("calendar") or route.get("paginate") or route.get("prefix"):
                 for prefix, spec in site.routes.items():
                     if not parts.path.startswith(prefix):
                         continue

@@ -14,13 +14,12 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.utils.sitemap import Sitemap
-from seeds.loader import Seed, load_seeds
-from seeds.ownweb import OwnWeb
 from twisted.internet.error import DNSLookupError, TCPTimedOutError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
@@ -31,9 +30,16 @@ from crawler.items import PageItem
 from crawler.links import extract_links
 from crawler.linkscore import score_link
 from crawler.middlewares import OffsiteRedirect
-from crawler.rendering import needs_rendering, settle
+from crawler.rendering import BrowserPolicy, needs_rendering, set_browser_policy, settle
 from crawler.traps import canonical_url
-from detectors import detect, page_from_bytes
+from seeds.loader import Seed, load_seeds
+from seeds.ownweb import OwnWeb
+
+try:
+    from detectors import detect, page_from_bytes
+except ImportError:  # the package's public exports are being written at the same time
+    from detectors.engine import detect
+    from detectors.pageio import page_from_bytes
 from detectors.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -64,6 +70,8 @@ class PortalSpider(scrapy.Spider):
         self._sitemaps_seen: dict[str, set[str]] = {}
         self._render_count = 0
         self._context_name = "render-0"
+        self._can_render: bool | None = None
+        self._robots: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -74,11 +82,12 @@ class PortalSpider(scrapy.Spider):
             overrides["PORTAL_EVIDENCE_MAX_PAGES"] = spider._max_pages_arg
         if spider._render_arg is not None:
             overrides["PORTAL_EVIDENCE_RENDER"] = spider._render_arg
-        spider.config = CrawlConfig.from_settings({**dict(settings), **overrides})
+        # The spider is built before add-ons read the settings (Crawler.crawl), so its arguments
+        # become settings here and the rendering add-on sees `-a render=never` too.
+        for name, value in overrides.items():
+            settings.set(name, value, priority="spider")
+        spider.config = CrawlConfig.from_settings(settings)
         spider.depth_limit = settings.getint("DEPTH_LIMIT", spider.config.depth_limit)
-        spider.can_render = spider.config.render != "never" and settings.getbool("PORTAL_EVIDENCE_RENDER_AVAILABLE")
-        if spider.config.render == "always" and not spider.can_render:
-            spider.logger.warning("render=always but no browser is available: fetching without rendering")
         spider.window = max(2, 2 * settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
         # The seeds file is read (and refused as a whole if malformed) before anything is requested.
         spider.portals = load_seeds(spider.seeds_file)
@@ -98,7 +107,35 @@ class PortalSpider(scrapy.Spider):
 
     # -- start and resume ----------------------------------------------------------------------
 
+    @property
+    def can_render(self) -> bool:
+        """Rendering is possible: mode not `never` and the add-on found scrapy-playwright and Chromium."""
+        if self._can_render is None:
+            available = self.settings.getbool("PORTAL_EVIDENCE_RENDER_AVAILABLE")
+            self._can_render = self.config.render != "never" and available
+            if self.config.render == "always" and not available:
+                self.logger.warning("render=always but no browser is available: fetching without rendering")
+        return self._can_render
+
+    def _browser_allows(self, url: str) -> bool:
+        """Rendered pages may load own-web resources that robots.txt allows (else aborted)."""
+        if not any(own_web.contains(url) for own_web in self.own_webs.values()):
+            return False
+        if self._robots is None:
+            from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+
+            middlewares = self.crawler.engine.downloader.middleware.middlewares
+            self._robots = next((m for m in middlewares if isinstance(m, RobotsTxtMiddleware)), False)
+        if not self._robots:
+            return True  # ROBOTSTXT_OBEY is off
+        parser = self._robots._parsers.get(urlsplit(url).netloc)
+        if parser is None or not hasattr(parser, "allowed"):
+            return False  # robots.txt of that host not known yet: do not risk it
+        return bool(parser.allowed(url, self.settings.get("ROBOTSTXT_USER_AGENT") or self.settings["USER_AGENT"]))
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.can_render:
+            set_browser_policy(BrowserPolicy(self._browser_allows))
         resumed = self._restore()
         for seed in self.portals:
             frontier = self.frontiers[seed.id]
