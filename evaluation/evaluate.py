@@ -35,6 +35,7 @@ PageFactory = Callable[[str, bytes], Page]
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = REPO_ROOT.parent / "shared" / "realworld"
 FIXTURE_CORPUS = REPO_ROOT / "tests" / "corpus"
+DEFAULT_NAMES = {SHARED_CORPUS: "realworld", FIXTURE_CORPUS: "fixtures"}
 # Snippets in --errors are cut so one error stays on one readable line.
 SNIPPET_CHARS = 90
 
@@ -253,7 +254,7 @@ def main(argv: Sequence[str] | None = None, detect: DetectFn | None = None,
     failed = False
     for directory in dirs:
         try:
-            corpora.append(load_corpus(directory))
+            corpora.append(load_corpus(directory, name=DEFAULT_NAMES.get(directory)))
         except CorpusError as exc:
             failed = True
             print(f"error: corpus {exc.source}: {len(exc.problems)} problem(s)", file=sys.stderr)
