@@ -25,7 +25,9 @@ from detectors.rules import Rule, RuleSet, default_rules
 
 SNIPPET_CHARS = 200
 MAX_EVIDENCE_PER_INDICATOR = 12
-_SENTENCE = re.compile(r"(?<=[.!?;:。！？])\s+|\s{2,}| \| ")
+# Sentence boundaries for snippets: end punctuation followed by a capital letter (so "Tel. 0841"
+# and "W.I Tel: 1 (876)" stay whole), CJK full stops, or a run of blank space between blocks.
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÞА-ЯЁ])|(?<=[。！？])|\s{3,}| \| ")
 _URL_SEPARATORS = re.compile(r"[/\-_.?=&+%#:]+")
 
 
@@ -263,9 +265,18 @@ def _match_text(rule: Rule, ctx: _Context) -> Iterator[Hit]:
         count += len(found)
         matched.update(found)
         if len(hits) < rule.max_evidence:
-            hits.append(Hit(_snip(raw), f"text:{'+'.join(sorted(regions))}", None))
+            hits.append(Hit(_snip(raw), _text_locator(regions), None))
+    if not hits:
+        # A match across a chunk boundary: show the folded text around it instead.
+        found = next(p.search(whole) for p in finders if p.search(whole))
+        count, matched = 1, {found.group(0)}
+        hits.append(Hit(_snip(whole[max(0, found.start() - 80): found.end() + 80]), _text_locator(regions), None))
     if count >= min_count and len(matched) >= min_distinct:
         yield from hits
+
+
+def _text_locator(regions: frozenset[str]) -> str:
+    return f"text:{'+'.join(sorted(regions))}"
 
 
 def _match_selector(rule: Rule, ctx: _Context) -> Iterator[Hit]:
