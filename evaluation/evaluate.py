@@ -92,7 +92,7 @@ class CorpusEvaluation:
 
 def default_detector() -> tuple[DetectFn, PageFactory]:
     """The project's detectors; imported late so scoring and tests work without them."""
-    from detectors import detect, page_from_bytes  # type: ignore[attr-defined]
+    from detectors import detect, page_from_bytes
 
     return detect, page_from_bytes
 
@@ -254,7 +254,7 @@ def main(argv: Sequence[str] | None = None, detect: DetectFn | None = None,
     failed = False
     for directory in dirs:
         try:
-            corpora.append(load_corpus(directory, name=DEFAULT_NAMES.get(directory)))
+            corpora.append(load_corpus(directory, name=DEFAULT_NAMES.get(directory.resolve())))
         except CorpusError as exc:
             failed = True
             print(f"error: corpus {exc.source}: {len(exc.problems)} problem(s)", file=sys.stderr)
