@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from detectors.document import Document, css_path, host_of, parse, text_content
 from detectors.folding import fold
-from detectors.language import page_language
+from detectors.language import content_language_header, declared_language, page_language
 from detectors.model import Evidence, IndicatorResult, Page, PageResult
 from detectors.rules import Rule, RuleSet, default_rules
 
@@ -254,7 +254,10 @@ def _match_text(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     hits: list[Hit] = []
     matched: set[str] = set()
     count = 0
+    skip_questions = rule.options.get("skip_questions", False)
     for raw, folded in ctx.text_chunks(regions):
+        if skip_questions and folded.rstrip().endswith(("?", "？", "؟")):
+            continue  # a question ("Is there a city app?") asserts nothing
         if rule.words_not is not None and rule.words_not.search(folded):
             continue
         if rule.regex.get("pattern_not") is not None and rule.regex["pattern_not"].search(folded):
@@ -266,7 +269,7 @@ def _match_text(rule: Rule, ctx: _Context) -> Iterator[Hit]:
         matched.update(found)
         if len(hits) < rule.max_evidence:
             hits.append(Hit(_snip(raw), _text_locator(regions), None))
-    if not hits:
+    if not hits and not skip_questions:
         # A match across a chunk boundary: show the folded text around it instead.
         found = next(p.search(whole) for p in finders if p.search(whole))
         count, matched = 1, {found.group(0)}
@@ -353,5 +356,8 @@ def detect(page: Page, rules: RuleSet | None = None) -> PageResult:
     """Run every indicator's rules over one page."""
     rules = rules if rules is not None else default_rules()
     doc = parse(page.html, page.url)
-    language = page_language(doc.lang_declared, doc.text(), page.language)
+    declared = None
+    if doc.root is not None:
+        declared = declared_language(doc.root, content_language_header(page.headers))
+    language = page_language(declared, doc.text(), page.language)
     return PageResult(page.url, language, detect_document(doc, rules, page.rendered), page.rendered)

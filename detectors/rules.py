@@ -41,7 +41,7 @@ KIND_KEYS: dict[str, set[str]] = {
     "schema": {"types"},
     "title": _TEXTUAL | {"targets"},
     "url": _TEXTUAL,
-    "text": _TEXTUAL | {"regions", "min_count", "min_distinct"},
+    "text": _TEXTUAL | {"regions", "min_count", "min_distinct", "skip_questions"},
     "selector": _TEXTUAL | {"css", "regions", "regions_not"},
 }
 FIELD_KINDS = frozenset({"text", "search", "email", "tel", "textarea", "radio", "checkbox", "file", "select",
@@ -168,7 +168,7 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
             if not isinstance(raw[key], int) or isinstance(raw[key], bool) or raw[key] < 1:
                 raise _fail(rule_id, f"{key}: must be a positive integer")
             options[key] = raw[key]
-    for key in ("offsite", "loose_only", "text_only"):
+    for key in ("offsite", "loose_only", "text_only", "skip_questions"):
         if key in raw:
             if not isinstance(raw[key], bool):
                 raise _fail(rule_id, f"{key}: must be true or false")
