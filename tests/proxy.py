@@ -18,6 +18,13 @@ _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authorizat
                "transfer-encoding", "upgrade"}
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        return  # a client closing its connection early (timeouts, cancelled renders) is normal here
+
+
 class LoggingProxy:
     def __init__(self) -> None:
         self.log: list[str] = []
@@ -88,7 +95,7 @@ class LoggingProxy:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 

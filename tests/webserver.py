@@ -125,6 +125,13 @@ def _handler_for(site: Site) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        return  # clients that give up (the timeout test) reset connections; not an error here
+
+
 class TestWeb:
     """All sites of tests/web (or another root) served on 127.0.0.1, one free port each."""
 
@@ -137,7 +144,7 @@ class TestWeb:
         ports: dict[str, int] = {}
         servers = {}
         for folder in sorted(p for p in self.root.iterdir() if p.is_dir()):
-            server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+            server = _QuietServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
             server.daemon_threads = True
             ports[folder.name] = server.server_address[1]
             servers[folder.name] = (server, folder)

@@ -149,7 +149,8 @@ class PortalSpider(scrapy.Spider):
 
     def _restore(self) -> set[str]:
         """On resume, mark stored URLs as done and queue their stored links; returns resumed portal ids."""
-        run_id = self.settings.get("PORTAL_EVIDENCE_RUN_ID")
+        # The store pipeline opens or resumes the run before start() (spider.run_id, spider.resumed).
+        run_id = getattr(self, "run_id", None) if getattr(self, "resumed", False) else None
         if not run_id:
             return set()
         from storage import open_database, resolve_db_url, resume_state
@@ -430,7 +431,7 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         return "error", message
     if isinstance(exc, TwistedTimeoutError | TCPTimedOutError | TimeoutError):
         return "timeout", message
-    if type(exc).__name__ in ("TimeoutError", "PlaywrightTimeoutError"):
+    if "Timeout" in type(exc).__name__:  # Scrapy's DownloadTimeoutError, Playwright's TimeoutError
         return "timeout", message
     if isinstance(exc, DNSLookupError | ConnectionError):
         return "network_error", message

@@ -95,6 +95,11 @@ def run_crawl(seeds_file: str, db_url: str, *, max_pages: int | None, render: st
     settings = crawl_settings(db_url, max_pages=max_pages, render=render, run_id=run_id, progress=progress,
                               debug=debug)
     process = CrawlerProcess(settings)
+    if not debug:
+        import logging
+
+        # "Gave up retrying" is how a page becomes http_error/timeout: stored, not a crawl error.
+        logging.getLogger("scrapy.downloadermiddlewares.retry").setLevel(logging.CRITICAL)
     crawler = process.create_crawler("portal")
     process.crawl(crawler, seeds=str(Path(seeds_file)), max_pages=max_pages, render=render)
     process.start()
@@ -114,4 +119,7 @@ def print_summary(rows: list[Any]) -> None:
     for row in rows:
         table.add_row(row.portal_id, str(row.pages), str(row.ok_pages), row.status,
                       ", ".join(row.indicators) or "-", row.problems or "-")
-    Console(stderr=False, soft_wrap=True).print(table)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)  # a log file or pipe: do not wrap at 80 columns
+    console.print(table)
