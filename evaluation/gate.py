@@ -1,6 +1,6 @@
 """CI quality gate: the detectors' F1 on the labelled corpora must not fall below pinned floors.
 
-    python -m evaluation.gate [--update] [--allow-regression] [--skip-missing]
+    python -m evaluation.gate [--update] [--allow-regression] [--skip-missing] [--only shared|fixtures]
 
 Scores the shared real-world corpus (`<repo>/../shared/realworld`) and the project's fixture corpus
 (`tests/corpus/`) with the one scorer (`evaluation.scoring`) and compares each indicator's F1 and the
@@ -9,7 +9,8 @@ of each corpus (manifest + every page), so floors are never compared with scores
 corpus: a changed corpus stops the gate with a request to re-pin.
 
 - `--update` re-pins digests and raises every floor to the current score; it never lowers a floor
-  unless `--allow-regression` is also given (then floors become the current scores).
+  unless `--allow-regression` is also given (then floors become the current scores). `--only KEY`
+  limits the run (and the re-pin) to one corpus; the other corpus's pinned entry is kept as it is.
 - Independently of the floors, the issue's bars are hard minimums on the shared corpus:
   macro-F1 >= 0.90 and F1 >= 0.85 for every headline indicator.
 - A page on which the detectors crash fails the gate (the crash is scored as a miss as well).
@@ -265,12 +266,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--update", action="store_true", help="re-pin digests and raise floors to current scores")
     parser.add_argument("--allow-regression", action="store_true", help="with --update: allow lowering floors")
     parser.add_argument("--skip-missing", action="store_true", help="do not fail when the shared corpus is absent")
+    parser.add_argument("--only", action="append", choices=[c.key for c in DEFAULT_CORPORA], metavar="KEY",
+                        help="score (and with --update re-pin) only this corpus: shared or fixtures; repeatable")
     parser.add_argument("--baseline", type=Path, default=BASELINE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.allow_regression and not args.update:
         parser.error("--allow-regression only makes sense with --update")
+    corpora = [c for c in DEFAULT_CORPORA if not args.only or c.key in args.only]
     try:
         return run_gate(
+            corpora,
             baseline_path=args.baseline,
             update=args.update,
             allow_regression=args.allow_regression,

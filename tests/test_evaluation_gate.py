@@ -216,3 +216,15 @@ def test_real_corpora_meet_pinned_floors_and_bars():
 
     code = run_gate(out=Out())  # type: ignore[arg-type]
     assert code == 0, "".join(lines)
+
+
+def test_update_of_one_corpus_keeps_the_other_pinned(setup):
+    corpora, baseline = setup
+    gate_run(corpora, baseline, update=True)
+    before = json.loads(baseline.read_text(encoding="utf-8"))["corpora"]["shared"]
+    (corpora[1].path / "pages" / "empty-0.html").write_text("<p>changed</p>", encoding="utf-8")
+    code, _ = gate_run(corpora[1:], baseline, update=True)
+    assert code == 0
+    after = json.loads(baseline.read_text(encoding="utf-8"))["corpora"]
+    assert after["shared"] == before
+    assert gate_run(corpora, baseline)[0] == 0
