@@ -44,6 +44,9 @@ _CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "td", "span"
 _INTERESTING = frozenset({"a", "area", "input", "textarea", "select", "button", "meta", "script", "iframe", "embed",
                           "img", "source", "object", "link"})
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "legend"})
+# Caps that bound the work on pathological pages (a 20 MB table of links): rules never need more.
+_MAX_LINKS = 10_000
+_MAX_ASSETS = 5_000
 _MAX_TEXT = 400_000  # characters of text kept per region: enough for any real page, bounded for 20 MB ones
 
 
@@ -303,6 +306,8 @@ def _abs(base: str, href: str) -> str:
 def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form | None,
            base: str, labels: dict[str, str]) -> None:
     if tag == "a" or tag == "area":
+        if len(doc.links) >= _MAX_LINKS:
+            return
         raw = (el.get("href") or "").strip()
         parts = [text_content(el) if tag == "a" else ""]
         parts += [img.get("alt") or "" for img in el.iter("img")] if tag == "a" else []
@@ -323,6 +328,8 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
         name = el.get("name") or el.get("property") or el.get("http-equiv") or el.get("itemprop") or ""
         if name:
             doc.meta.append((fold(name), el.get("content") or ""))
+    elif len(doc.assets) >= _MAX_ASSETS:
+        return
     elif tag in ("script", "iframe", "embed", "img", "source", "object"):
         src = el.get("src") or el.get("data") or el.get("data-src") or ""
         if src:

@@ -35,7 +35,7 @@ KIND_KEYS: dict[str, set[str]] = {
                         "text_only"},
     "form": _TEXTUAL | {"action", "action_not", "fields", "fields_not", "needs", "forbid", "regions",
                         "regions_not", "role", "min_fields", "heading_words"},
-    "field": _TEXTUAL | {"types", "regions", "regions_not", "loose_only"},
+    "field": _TEXTUAL | {"types", "fields", "regions", "regions_not", "loose_only"},
     "meta": {"name", "content"},
     "asset": {"src", "tags", "regions", "regions_not"},
     "schema": {"types"},
