@@ -43,6 +43,7 @@ _TOKEN_REGIONS = {
 _CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "td", "span", "p", "dl", "form"})
 _INTERESTING = frozenset({"a", "area", "input", "textarea", "select", "button", "meta", "script", "iframe", "embed",
                           "img", "source", "object", "link"})
+_FIELD_TAGS = frozenset({"input", "textarea", "select", "button"})
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "legend"})
 # Caps that bound the work on pathological pages (a 20 MB table of links): rules never need more.
 _MAX_LINKS = 10_000
@@ -227,50 +228,52 @@ def _collect(doc: Document, root: etree._Element) -> None:
 
     texts: dict[str, list[str]] = {r: [] for r in REGIONS}
     sizes: dict[str, int] = dict.fromkeys(REGIONS, 0)
-    region_stack: list[str] = ["main"]
-    form_stack: list[Form | None] = [None]
-    skip_depth = 0
+    # One pass in document order over elements only (no end events): each element's region is
+    # derived from its parent's, looked up in `region_of`. "" marks text that is not shown
+    # (inside script, style, template, ...).
+    region_of: dict[etree._Element, str] = {}
+    forms_by_element: dict[etree._Element, Form] = {}
     last_heading = ""
+    interesting = _INTERESTING
+    skip_tags = _SKIP_TEXT_TAGS
+    heading_tags = _HEADING_TAGS
 
-    def add_text(region: str, chunk: str | None) -> None:
-        if chunk and sizes[region] < _MAX_TEXT:
+    def add_text(region: str, chunk: str) -> None:
+        if sizes[region] < _MAX_TEXT:
             texts[region].append(chunk)
             sizes[region] += len(chunk)
 
-    interesting = _INTERESTING
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if event == "start":
-            region = _region_of(el, tag, region_stack[-1])
-            region_stack.append(region)
-            if tag in _SKIP_TEXT_TAGS:
-                skip_depth += 1
-            elif skip_depth == 0 and el.text:
-                add_text(region, el.text)
-            form = form_stack[-1]
-            if tag == "form":
-                form = Form(
-                    action=_abs(base, el.get("action") or ""), method=(el.get("method") or "get").lower(),
-                    role=(el.get("role") or "").lower(), region=region, fields=[], text="", folded="",
-                    element=el, heading=last_heading,
-                )
-                doc.forms.append(form)
-            form_stack.append(form)
-            if tag in interesting:
-                _visit(doc, el, tag, region, form, base, labels)
-            elif tag in _HEADING_TAGS and skip_depth == 0:
-                text = _clean(text_content(el))
-                if text:
-                    last_heading = fold(text)
-                    if tag != "legend":
-                        doc.headings.append(Heading(int(tag[1]), text, last_heading, region, el))
-        else:
-            region_stack.pop()
-            form_stack.pop()
-            if tag in _SKIP_TEXT_TAGS:
-                skip_depth -= 1
-            if skip_depth == 0 and el.tail:
-                add_text(region_stack[-1], el.tail)
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        parent = el.getparent()
+        inherited = region_of.get(parent, "main") if parent is not None else "main"
+        region = "" if inherited == "" or tag in skip_tags else _region_of(el, tag, inherited)
+        region_of[el] = region
+        if region and el.text:
+            add_text(region, el.text)
+        if inherited and el.tail:
+            add_text(inherited, el.tail)
+        if not region and tag not in interesting:
+            continue
+        if tag == "form":
+            form = Form(
+                action=_abs(base, el.get("action") or ""), method=(el.get("method") or "get").lower(),
+                role=(el.get("role") or "").lower(), region=region, fields=[], text="", folded="",
+                element=el, heading=last_heading,
+            )
+            doc.forms.append(form)
+            forms_by_element[el] = form
+        elif tag in interesting:
+            form = _enclosing_form(el, forms_by_element) if tag in _FIELD_TAGS and forms_by_element else None
+            _visit(doc, el, tag, region or inherited or "main", form, base, labels)
+        elif tag in heading_tags:
+            text = _clean(text_content(el))
+            if text:
+                last_heading = fold(text)
+                if tag != "legend":
+                    doc.headings.append(Heading(int(tag[1]), text, last_heading, region, el))
     for el in root.xpath("//*[@itemtype]"):
         doc.itemtypes.append(el.get("itemtype", ""))
 
@@ -281,6 +284,18 @@ def _collect(doc: Document, root: etree._Element) -> None:
     title_el = root.find(".//title")
     if title_el is not None:
         doc.title = _clean(text_content(title_el))
+
+
+def _enclosing_form(el: etree._Element, forms: dict[etree._Element, Form]) -> Form | None:
+    node = el.getparent()
+    depth = 0
+    while node is not None and depth < 40:
+        form = forms.get(node)
+        if form is not None:
+            return form
+        node = node.getparent()
+        depth += 1
+    return None
 
 
 _NO_JOIN = ("http://", "https://", "mailto:", "tel:", "javascript:", "data:")

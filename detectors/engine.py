@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from detectors.document import Document, css_path, host_of, parse, text_content
-from detectors.folding import fold
+from detectors.folding import TOKENS, fold
 from detectors.language import content_language_header, declared_language, page_language
 from detectors.model import Evidence, IndicatorResult, Page, PageResult
 from detectors.rules import Rule, RuleSet, default_rules
@@ -46,6 +46,21 @@ class _Context:
     own_host: str
     chunks: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     folded: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, tuple[frozenset[str], list[str]]] = field(default_factory=dict)
+    _href_blob: str | None = None
+    _link_text_blob: str | None = None
+
+    @property
+    def href_blob(self) -> str:
+        if self._href_blob is None:
+            self._href_blob = "\n".join(link.href.lower() for link in self.doc.links)
+        return self._href_blob
+
+    @property
+    def link_text_blob(self) -> str:
+        if self._link_text_blob is None:
+            self._link_text_blob = "\n".join(link.folded for link in self.doc.links)
+        return self._link_text_blob
 
     def folded_text(self, regions: frozenset[str]) -> str:
         """The folded text of these regions; each region is folded once per page."""
@@ -55,6 +70,18 @@ class _Context:
                 self.folded[region] = fold(self.doc.text_by_region.get(region, ""))
             parts.append(self.folded[region])
         return " | ".join(parts)
+
+    def token_view(self, key: str, text: str) -> tuple[frozenset[str], list[str]]:
+        """The set and sorted list of `\\w+` tokens of a folded text, cached under `key`."""
+        if key not in self.tokens:
+            found = frozenset(TOKENS.findall(text))
+            self.tokens[key] = (found, sorted(found))
+        return self.tokens[key]
+
+    def may_match(self, rule: Rule, key: str, text: str) -> bool:
+        if rule.words_index is None:
+            return True
+        return rule.words_index.may_match(*self.token_view(key, text))
 
     def text_chunks(self, regions: frozenset[str]) -> list[tuple[str, str]]:
         """(raw, folded) sentence-sized chunks of these regions, for snippets; built only when a rule matched."""
@@ -107,6 +134,13 @@ def _is_offsite(own_host: str, url: str) -> bool:
 
 def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     href_re, href_not = rule.regex.get("href"), rule.regex.get("href_not")
+    # Whole-page prefilters (no false negatives): most link rules match no link on most pages.
+    if href_re is not None and not rule.regex["href_blob"].search(ctx.href_blob):
+        return
+    if rule.words is not None and not (
+        ctx.may_match(rule, "links", ctx.link_text_blob) and rule.words.search(ctx.link_text_blob)
+    ):
+        return
     offsite = rule.options.get("offsite")
     max_words = rule.options.get("max_words")
     for link in ctx.doc.links:
@@ -247,6 +281,9 @@ def _match_text(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     # Cheap whole-text scan first: most rules match nothing on most pages, and then the
     # sentence-level pass (needed only for readable snippets) is skipped.
     whole = ctx.folded_text(regions)
+    key = "+".join(sorted(regions))
+    if rule.words is not None and "pattern" not in rule.regex and not ctx.may_match(rule, key, whole):
+        return
     if not any(p.search(whole) for p in finders):
         return
     min_count = rule.options.get("min_count", 1)

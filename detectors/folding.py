@@ -7,9 +7,11 @@ collapse whitespace), so "Déclaration d'accessibilité", "DECLARATION D'ACCESSI
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
@@ -133,3 +135,48 @@ def compile_words(words: Iterable[str]) -> re.Pattern[str]:
     if free:
         parts.append(_trie_regex(free))
     return re.compile("|".join(parts))
+
+
+_FIRST_TOKEN = re.compile(r"\w+")
+TOKENS = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class WordIndex:
+    """Which tokens a text must contain for a word list to have a chance of matching.
+
+    A page's folded text is split into `\\w+` tokens once; a rule whose words' first tokens
+    are all absent is skipped without running its regex. Words that start with CJK script or
+    punctuation cannot be decided from tokens (`always`).
+    """
+
+    exact: frozenset[str]
+    stems: tuple[str, ...]
+    always: bool
+
+    def may_match(self, tokens: frozenset[str], sorted_tokens: list[str]) -> bool:
+        if self.always or not self.exact.isdisjoint(tokens):
+            return True
+        for stem in self.stems:
+            i = bisect.bisect_left(sorted_tokens, stem)
+            if i < len(sorted_tokens) and sorted_tokens[i].startswith(stem):
+                return True
+        return False
+
+
+def word_index(words: Iterable[str]) -> WordIndex:
+    exact: set[str] = set()
+    stems: set[str] = set()
+    always = False
+    for word in words:
+        core = fold(word.rstrip("*"))
+        first = _FIRST_TOKEN.match(core)
+        if not first or _is_cjk(core[0]) or any(_is_cjk(ch) for ch in first.group(0)):
+            always = True
+            continue
+        token = first.group(0)
+        if word.endswith("*") and token == core:
+            stems.add(token)
+        else:
+            exact.add(token)
+    return WordIndex(frozenset(exact), tuple(sorted(stems)), always)

@@ -22,7 +22,7 @@ from lxml.cssselect import CSSSelector, SelectorError
 
 from detectors.document import REGIONS
 from detectors.errors import RuleError
-from detectors.folding import compile_words
+from detectors.folding import WordIndex, compile_words, word_index
 from detectors.model import INDICATORS
 
 RULES_DIR = Path(__file__).with_name("rules")
@@ -59,6 +59,7 @@ class Rule:
     requires: tuple[str, ...] = ()
     max_evidence: int = 3
     words: re.Pattern[str] | None = None
+    words_index: WordIndex | None = None
     words_not: re.Pattern[str] | None = None
     regex: dict[str, re.Pattern[str]] = field(default_factory=dict)  # pattern, pattern_not, href, ...
     regions: frozenset[str] | None = None
@@ -148,8 +149,11 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
         raise _fail(rule_id, f"requires unknown or later rule(s) {missing} (list them before this rule)")
 
     words = words_not = heading_words = None
+    words_idx = None
     if "words" in raw:
-        words = compile_words(_word_list(rule_id, "words", raw["words"]))
+        word_list = _word_list(rule_id, "words", raw["words"])
+        words = compile_words(word_list)
+        words_idx = word_index(word_list)
     if "words_not" in raw:
         words_not = compile_words(_word_list(rule_id, "words_not", raw["words_not"]))
     if "heading_words" in raw:
@@ -159,6 +163,10 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
                 "src", "name", "content", "types"):
         if key in raw and not (key == "types" and kind == "field"):
             regex[key] = _regex(rule_id, key, raw[key])
+    if "href" in regex:
+        # Multiline twin of the href pattern, run once over all of a page's links joined by
+        # newlines: a page where it finds nothing skips the per-link loop.
+        regex["href_blob"] = re.compile(regex["href"].pattern, re.MULTILINE)
     regions = _regions(rule_id, "regions", raw["regions"]) if "regions" in raw else None
     regions_not = _regions(rule_id, "regions_not", raw["regions_not"]) if "regions_not" in raw else frozenset()
 
@@ -213,7 +221,8 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
         raise _fail(rule_id, "description: must be a string")
     return Rule(
         id=rule_id, indicator=indicator, kind=kind, weight=float(weight), description=description.strip(),
-        requires=tuple(requires), max_evidence=max_evidence, words=words, words_not=words_not, regex=regex,
+        requires=tuple(requires), max_evidence=max_evidence, words=words, words_index=words_idx,
+        words_not=words_not, regex=regex,
         regions=regions, regions_not=regions_not, options=options, heading_words=heading_words,
         selector=selector,
     )
