@@ -43,7 +43,7 @@ class Frontier:
     today: date = field(default_factory=date.today)
 
     def __post_init__(self) -> None:
-        self._heap: list[tuple[int, int, Entry]] = []
+        self._heap: list[tuple[int, str, int, Entry]] = []
         self._counter = itertools.count()
         self._queued: dict[str, Entry] = {}  # best entry per URL not yet issued
         self._issued: set[str] = set()
@@ -69,12 +69,13 @@ class Frontier:
             if reason is not None:
                 self.refused[reason] += 1
                 return False
-            if source not in ("seed", "resume") and not self._caps.allow(key):
+            if source != "seed" and not self._caps.allow(key):
                 self.refused["pattern_cap"] += 1
                 return False
         entry = Entry(key, depth, score, source)
         self._queued[key] = entry
-        heapq.heappush(self._heap, (-entry.priority, next(self._counter), entry))
+        # Ties break on the URL, not on discovery order, so the order does not depend on timing.
+        heapq.heappush(self._heap, (-entry.priority, key, next(self._counter), entry))
         return True
 
     def mark_done(self, url: str) -> None:
@@ -83,6 +84,7 @@ class Frontier:
         if key not in self._issued:
             self._issued.add(key)
             self._queued.pop(key, None)
+            self._caps.allow(key)  # the per-pattern caps count what the earlier process fetched
             self.used += 1
 
     def is_known(self, url: str) -> bool:
@@ -94,7 +96,7 @@ class Frontier:
         if self.used >= self.budget or len(self.in_flight) >= self.window:
             return None
         while self._heap:
-            _, _, entry = heapq.heappop(self._heap)
+            *_, entry = heapq.heappop(self._heap)
             if self._queued.get(entry.url) is not entry:
                 continue  # superseded by a shallower route, or already issued
             del self._queued[entry.url]

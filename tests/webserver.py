@@ -33,6 +33,7 @@ class Site:
     root: Path
     routes: dict[str, dict]
     ports: dict[str, int]
+    delay: float = 0.0  # seconds added to every answer (to make a crawl last long enough to kill it)
     log: list[tuple[str, str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -50,6 +51,8 @@ def _handler_for(site: Site) -> type[BaseHTTPRequestHandler]:
                 target = "/" + target.split("/", 3)[3]
             with site.lock:
                 site.log.append(("GET", target, self.headers.get("User-Agent", "")))
+            if site.delay:
+                time.sleep(site.delay)
             parts = urlsplit(target)
             route = site.routes.get(parts.path) or site.routes.get(target)
             if route is None or route.get("calendar") or route.get("paginate") or route.get("prefix"):
@@ -135,8 +138,9 @@ class _QuietServer(ThreadingHTTPServer):
 class TestWeb:
     """All sites of tests/web (or another root) served on 127.0.0.1, one free port each."""
 
-    def __init__(self, root: Path = WEB_ROOT) -> None:
+    def __init__(self, root: Path = WEB_ROOT, delay: float = 0.0) -> None:
         self.root = root
+        self.delay = delay
         self.sites: dict[str, Site] = {}
         self._servers: list[ThreadingHTTPServer] = []
 
@@ -151,7 +155,7 @@ class TestWeb:
         for name, (server, folder) in servers.items():
             routes_file = folder / "_routes.json"
             routes = json.loads(routes_file.read_text()) if routes_file.exists() else {}
-            site = Site(name, folder, routes, ports)
+            site = Site(name, folder, routes, ports, delay=self.delay)
             server.RequestHandlerClass = _handler_for(site)
             self.sites[name] = site
             self._servers.append(server)
@@ -171,8 +175,8 @@ class TestWeb:
 
 
 @contextmanager
-def serve(root: Path = WEB_ROOT) -> Iterator[TestWeb]:
-    web = TestWeb(root).start()
+def serve(root: Path = WEB_ROOT, delay: float = 0.0) -> Iterator[TestWeb]:
+    web = TestWeb(root, delay).start()
     try:
         yield web
     finally:
