@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -240,111 +240,128 @@ def _run_info(session: Session, run: CrawlRun) -> RunInfo:
 # -- pages and evidence --------------------------------------------------------------------------
 
 
+# Statements of the per-page write path, built once (building them is a good part of the cost).
+_FIND_PAGE = select(PageRecord.id, PageRecord.status).where(
+    PageRecord.run_id == bindparam("run_id"),
+    PageRecord.portal_id == bindparam("portal_id"),
+    PageRecord.url_hash == bindparam("url_hash"),
+)
+_FIND_ORIGINAL = (
+    select(PageRecord.final_url)
+    .where(
+        PageRecord.run_id == bindparam("run_id"),
+        PageRecord.portal_id == bindparam("portal_id"),
+        PageRecord.content_hash == bindparam("content_hash"),
+        PageRecord.status == "ok",
+    )
+    .limit(1)
+)
+_INSERT_PAGE = insert(PageRecord).returning(PageRecord.id)
+_INSERT_PRESENCE = insert(PageIndicator)
+_INSERT_EVIDENCE = insert(EvidenceRecord)
+
+
 def record_page(engine: Engine, run_id: int, item: PageItem) -> RecordOutcome:
     """Store one page with its per-indicator presence and evidence, in one transaction.
 
     Idempotent: if (run, portal, url) is stored already, nothing is written. An `ok` page whose
     content hash equals that of an `ok` page already stored for the run and portal is stored as
     `duplicate`, without evidence (this also holds across a resume, when in-memory state is gone).
+    Written with SQLAlchemy Core rather than the ORM: this runs once per crawled page, inside
+    Scrapy's event loop, and Core is about three times faster here.
     """
     url = _text(item.url) or ""
     key = url_hash(url)
     content_hash = _text(item.content_hash, 128)
     try:
-        with Session(engine) as session, session.begin():
-            existing = _find_page(session, run_id, item.portal_id, key)
+        with engine.begin() as conn:
+            existing = _find_page(conn, run_id, item.portal_id, key)
             if existing is not None:
                 return RecordOutcome(page_id=existing[0], stored=False, status=existing[1])
             status, note, result = item.status, item.note, item.result
             if status != "ok":
                 result = None  # only `ok` pages are analysed (see crawler.items)
             elif content_hash:
-                original = session.scalar(
-                    select(PageRecord.final_url)
-                    .where(
-                        PageRecord.run_id == run_id,
-                        PageRecord.portal_id == item.portal_id,
-                        PageRecord.content_hash == content_hash,
-                        PageRecord.status == "ok",
-                    )
-                    .limit(1)
-                )
+                original = conn.execute(
+                    _FIND_ORIGINAL, {"run_id": run_id, "portal_id": item.portal_id, "content_hash": content_hash}
+                ).scalar()
                 if original is not None:
                     status, result = "duplicate", None
                     note = _text(f"same content as {original}")
-            page = PageRecord(
-                run_id=run_id,
-                portal_id=item.portal_id,
-                url=url,
-                url_hash=key,
-                final_url=_text(item.final_url or item.url) or "",
-                status=status,
-                http_status=item.http_status,
-                depth=int(item.depth),
-                rendered=bool(item.rendered),
-                content_hash=content_hash,
-                title=_text(item.title, 2000),
-                language=_text(item.language, 20),
-                note=_text(note, 4000),
-                fetched_at=item.fetched_at or now(),
-                html=compress_html(item.html),
-                outlinks=[u for u in (_text(link) for link in (item.outlinks or ())) if u],
-            )
-            session.add(page)
-            session.flush()
-            evidence_count = _add_result(session, run_id, item, page.id, result) if result is not None else 0
-            return RecordOutcome(page_id=page.id, stored=True, status=status, evidence_count=evidence_count)
+            page_id = conn.execute(
+                _INSERT_PAGE,
+                {
+                    "run_id": run_id,
+                    "portal_id": item.portal_id,
+                    "url": url,
+                    "url_hash": key,
+                    "final_url": _text(item.final_url or item.url) or "",
+                    "status": status,
+                    "http_status": item.http_status,
+                    "depth": int(item.depth),
+                    "rendered": bool(item.rendered),
+                    "content_hash": content_hash,
+                    "title": _text(item.title, 2000),
+                    "language": _text(item.language, 20),
+                    "note": _text(note, 4000),
+                    "fetched_at": item.fetched_at or now(),
+                    "html": compress_html(item.html),
+                    "outlinks": [u for u in (_text(link) for link in (item.outlinks or ())) if u],
+                },
+            ).scalar_one()
+            evidence_count = _add_result(conn, run_id, item, page_id, result) if result is not None else 0
+            return RecordOutcome(page_id=page_id, stored=True, status=status, evidence_count=evidence_count)
     except IntegrityError:
         # Another worker stored the same (run, portal, url) between our check and our insert.
-        with Session(engine) as session:
-            existing = _find_page(session, run_id, item.portal_id, key)
+        with engine.connect() as conn:
+            existing = _find_page(conn, run_id, item.portal_id, key)
         if existing is None:
             raise
         return RecordOutcome(page_id=existing[0], stored=False, status=existing[1])
 
 
-def _find_page(session: Session, run_id: int, portal_id: str, key: str) -> tuple[int, str] | None:
-    row = session.execute(
-        select(PageRecord.id, PageRecord.status).where(
-            PageRecord.run_id == run_id, PageRecord.portal_id == portal_id, PageRecord.url_hash == key
-        )
-    ).first()
+def _find_page(conn: Connection, run_id: int, portal_id: str, key: str) -> tuple[int, str] | None:
+    row = conn.execute(_FIND_PAGE, {"run_id": run_id, "portal_id": portal_id, "url_hash": key}).first()
     return None if row is None else (row[0], row[1])
 
 
-def _add_result(session: Session, run_id: int, item: PageItem, page_id: int, result: Any) -> int:
-    count = 0
+def _add_result(conn: Connection, run_id: int, item: PageItem, page_id: int, result: Any) -> int:
     rendered = bool(item.rendered or getattr(result, "rendered", False))
+    presence: list[dict[str, Any]] = []
+    evidence_rows: list[dict[str, Any]] = []
     for indicator, outcome in result.indicators.items():
         evidence = tuple(outcome.evidence or ())
         confidence = float(outcome.confidence or 0.0)
         if outcome.present or confidence > 0 or evidence:
-            session.add(
-                PageIndicator(
-                    page_id=page_id,
-                    indicator=_text(indicator, 64),
-                    present=bool(outcome.present),
-                    confidence=confidence,
-                )
+            presence.append(
+                {
+                    "page_id": page_id,
+                    "indicator": _text(indicator, 64),
+                    "present": bool(outcome.present),
+                    "confidence": confidence,
+                }
             )
         for hit in evidence:
-            count += 1
-            session.add(
-                EvidenceRecord(
-                    run_id=run_id,
-                    portal_id=item.portal_id,
-                    page_id=page_id,
-                    indicator=_text(hit.indicator or indicator, 64),
-                    rule=_text(hit.rule, 200) or "",
-                    snippet=_text(hit.snippet) or "",
-                    locator=_text(hit.locator) or "",
-                    target_url=_text(hit.target_url),
-                    weight=float(hit.weight),
-                    rendered=rendered,
-                    depth=int(item.depth),
-                )
+            evidence_rows.append(
+                {
+                    "run_id": run_id,
+                    "portal_id": item.portal_id,
+                    "page_id": page_id,
+                    "indicator": _text(hit.indicator or indicator, 64),
+                    "rule": _text(hit.rule, 200) or "",
+                    "snippet": _text(hit.snippet) or "",
+                    "locator": _text(hit.locator) or "",
+                    "target_url": _text(hit.target_url),
+                    "weight": float(hit.weight),
+                    "rendered": rendered,
+                    "depth": int(item.depth),
+                }
             )
-    return count
+    if presence:
+        conn.execute(_INSERT_PRESENCE, presence)
+    if evidence_rows:
+        conn.execute(_INSERT_EVIDENCE, evidence_rows)
+    return len(evidence_rows)
 
 
 def compress_html(html: str | None) -> bytes | None:
