@@ -78,10 +78,10 @@ class _Context:
             self.tokens[key] = (found, sorted(found))
         return self.tokens[key]
 
-    def may_match(self, rule: Rule, key: str, text: str) -> bool:
+    def may_match(self, rule: Rule, key: str, text: str, enough: int = 1) -> bool:
         if rule.words_index is None:
             return True
-        return rule.words_index.may_match(*self.token_view(key, text))
+        return rule.words_index.possible(*self.token_view(key, text), enough=enough)
 
     def text_chunks(self, regions: frozenset[str]) -> list[tuple[str, str]]:
         """(raw, folded) sentence-sized chunks of these regions, for snippets; built only when a rule matched."""
@@ -282,7 +282,8 @@ def _match_text(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     # sentence-level pass (needed only for readable snippets) is skipped.
     whole = ctx.folded_text(regions)
     key = "+".join(sorted(regions))
-    if rule.words is not None and "pattern" not in rule.regex and not ctx.may_match(rule, key, whole):
+    enough = rule.options.get("min_distinct", 1)
+    if rule.words is not None and "pattern" not in rule.regex and not ctx.may_match(rule, key, whole, enough):
         return
     if not any(p.search(whole) for p in finders):
         return

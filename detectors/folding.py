@@ -137,46 +137,52 @@ def compile_words(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
-_FIRST_TOKEN = re.compile(r"\w+")
 TOKENS = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
 class WordIndex:
-    """Which tokens a text must contain for a word list to have a chance of matching.
+    """Which tokens a text must contain for words of a list to have a chance of matching.
 
-    A page's folded text is split into `\\w+` tokens once; a rule whose words' first tokens
-    are all absent is skipped without running its regex. Words that start with CJK script or
-    punctuation cannot be decided from tokens (`always`).
+    A page's folded text is split into `\\w+` tokens once. A word can only match if all of its
+    whole tokens are present (and, for a `prefix*` word, some token starts with its stem), so a
+    rule is skipped without running its regex when too few of its words are possible. Words that
+    start with CJK script or punctuation cannot be decided from tokens (`always`).
     """
 
-    exact: frozenset[str]
-    stems: tuple[str, ...]
+    words: tuple[tuple[frozenset[str], str], ...]  # (whole tokens, stem or "") per word
     always: bool
 
-    def may_match(self, tokens: frozenset[str], sorted_tokens: list[str]) -> bool:
-        if self.always or not self.exact.isdisjoint(tokens):
+    def possible(self, tokens: frozenset[str], sorted_tokens: list[str], enough: int = 1) -> bool:
+        if self.always:
             return True
-        for stem in self.stems:
-            i = bisect.bisect_left(sorted_tokens, stem)
-            if i < len(sorted_tokens) and sorted_tokens[i].startswith(stem):
+        count = 0
+        for whole, stem in self.words:
+            if not whole <= tokens:
+                continue
+            if stem:
+                i = bisect.bisect_left(sorted_tokens, stem)
+                if i >= len(sorted_tokens) or not sorted_tokens[i].startswith(stem):
+                    continue
+            count += 1
+            if count >= enough:
                 return True
         return False
 
 
 def word_index(words: Iterable[str]) -> WordIndex:
-    exact: set[str] = set()
-    stems: set[str] = set()
+    entries: set[tuple[frozenset[str], str]] = set()
     always = False
     for word in words:
         core = fold(word.rstrip("*"))
-        first = _FIRST_TOKEN.match(core)
-        if not first or _is_cjk(core[0]) or any(_is_cjk(ch) for ch in first.group(0)):
+        tokens = TOKENS.findall(core)
+        if not tokens or _is_cjk(core[0]) or not (core[0].isalnum() or core[0] == "_") or any(
+            _is_cjk(ch) for ch in core
+        ):
             always = True
             continue
-        token = first.group(0)
-        if word.endswith("*") and token == core:
-            stems.add(token)
-        else:
-            exact.add(token)
-    return WordIndex(frozenset(exact), tuple(sorted(stems)), always)
+        stem = ""
+        if word.endswith("*") and core[-1].isalnum():
+            stem = tokens.pop()
+        entries.add((frozenset(tokens), stem))
+    return WordIndex(tuple(sorted(entries, key=lambda e: (len(e[0]), e[1]))), always)
