@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "scores": "scores",
     "serve": "serve",
     "validate": "validate",
+    "demo": "demo",
     "users": "users",
     "decisions": "decisions",
     "export": "export",
