@@ -171,3 +171,18 @@ def test_sqlite_file_is_readable_by_plain_sqlite3(sqlite_url):
     with sqlite3.connect(path) as conn:
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert names >= CRAWL_TABLES
+
+
+def test_every_storage_package_is_shipped_by_pyproject():
+    # Without storage.migrations(.versions) in the package list an installed copy has no migrations.
+    import tomllib
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    declared = set(tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(repo).parts)
+        for folder in ("storage", "pipelines")
+        for init in (repo / folder).rglob("__init__.py")
+    }
+    assert found <= declared

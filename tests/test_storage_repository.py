@@ -253,3 +253,43 @@ def test_a_new_run_never_changes_an_earlier_run(engine):
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(RunPortal)) == 4
         assert s.scalar(select(func.count()).select_from(Candidate).where(Candidate.run_id == second)) == 18
+
+
+def test_concurrent_writers_store_each_page_once(any_db_url):
+    # Several workers of one run (threads here, processes in production) meeting the same URLs.
+    import random
+    import threading
+
+    from storage.database import open_database
+
+    setup = open_database(any_db_url)
+    run_id = start_run(setup, [make_seed()])
+    setup.dispose()
+    items = [make_item(f"{SITE}/p{i}", present={"open_data": 0.9}, evidence={"open_data": 2}) for i in range(40)]
+    errors: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        engine = open_database(any_db_url)
+        try:
+            order = items[:]
+            random.Random(seed).shuffle(order)
+            for item in order:
+                record_page(engine, run_id, item)
+        except BaseException as exc:  # reported below; a thread cannot fail the test itself
+            errors.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    check = open_database(any_db_url)
+    try:
+        assert _count(check, PageRecord) == 40
+        assert _count(check, EvidenceRecord) == 80
+        assert _count(check, PageIndicator) == 40
+    finally:
+        check.dispose()
