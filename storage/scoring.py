@@ -1,8 +1,8 @@
 """The one candidate scorer: from the pages of a portal in a run to one candidate per indicator.
 
 Rules (issue 4 and the contract):
-- only `ok` pages of the portal's own web count (the seed host without `www.`, its subdomains,
-  the extra hosts and their subdomains);
+- only `ok` pages of the portal's own web count (`seeds.ownweb.OwnWeb`: the seed host without
+  `www.`, its subdomains, the extra hosts and theirs);
 - candidate = 1 iff at least one such page has the indicator present;
 - confidence = the highest confidence among present pages, or, for a 0, the highest confidence
   any counted page reached (how close it came);
@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -63,26 +62,14 @@ class CandidateScore:
 
 
 def own_web_matcher(seed_url: str, extra_hosts: Iterable[str] = ()) -> Callable[[str], bool]:
-    """A predicate telling whether a URL is on the portal's own web (ports are not compared)."""
-    bases = {_bare_host(_host_of(seed_url))} | {_bare_host(_host_of(h)) for h in extra_hosts}
-    bases.discard("")
+    """A predicate telling whether a URL is on the portal's own web.
 
-    def is_own(url: str) -> bool:
-        host = _bare_host(urlsplit(url).hostname or "")
-        return any(host == base or host.endswith("." + base) for base in bases)
+    The definition is `seeds.ownweb.OwnWeb` (the one the crawler obeys), so the scorer can never
+    disagree with the crawl about which pages are the portal's.
+    """
+    from seeds.ownweb import OwnWeb
 
-    return is_own
-
-
-def _host_of(value: str) -> str:
-    # extra hosts may be written as bare hosts ("data.example.org") or as URLs
-    value = value.strip()
-    return urlsplit(value if "//" in value else "//" + value).hostname or ""
-
-
-def _bare_host(host: str) -> str:
-    host = host.strip().lower().rstrip(".")
-    return host[4:] if host.startswith("www.") else host
+    return OwnWeb.for_url(seed_url, tuple(h for h in (h.strip() for h in extra_hosts) if h)).contains
 
 
 def score_portal(
@@ -197,7 +184,10 @@ def compute_candidates(engine: Engine, run_id: int, portal_ids: Iterable[str] | 
             seed_url = session.scalar(
                 select(RunPortal.seed_url).where(RunPortal.run_id == run_id, RunPortal.portal_id == portal_id)
             ) or (portal.url if portal else "")
-            matcher = own_web_matcher(seed_url, portal.extra_hosts if portal else ())
+            try:
+                matcher: Callable[[str], bool] | None = own_web_matcher(seed_url, portal.extra_hosts if portal else ())
+            except ValueError:  # a seed URL without a host cannot name an own web: do not filter
+                matcher = None
             page_signals = [
                 PageSignals(pid, p["url"], p["status"], p["depth"], p["indicators"])
                 for pid, p in sorted(pages[portal_id].items())

@@ -132,7 +132,14 @@ def test_own_web_matcher(url, own):
 
 
 def test_extra_hosts_may_be_written_as_urls():
-    assert own_web_matcher("https://a.example/", ["https://www.b.example/path"])("https://b.example/x")
+    assert own_web_matcher("https://a.example/", ["https://b.example/path"])("https://sub.b.example/x")
+
+
+def test_portals_on_one_address_with_different_ports_are_different_webs():
+    # The scorer uses the crawler's own-web rule (seeds.ownweb), where a seed's port counts.
+    own = own_web_matcher("http://127.0.0.1:8001/")
+    assert own("http://127.0.0.1:8001/page")
+    assert not own("http://127.0.0.1:8002/page")
 
 
 def test_indicator_ids_beyond_the_nine_are_scored_after_them():
