@@ -68,6 +68,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Before RobotsTxtMiddleware (100): a request of a portal outside its own web (a redirect or
     # meta refresh leaving it) is stopped before anything is fetched, and stored as offsite_redirect.
     "crawler.middlewares.OwnWebGuardMiddleware": 50,
+    # robots.txt answered with a server error means "disallow all" (RFC 9309), not "allow all".
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.Rfc9309RobotsTxtMiddleware": 100,
 }
 
 # Proxies: Scrapy's HttpProxyMiddleware reads http_proxy/https_proxy/no_proxy from the

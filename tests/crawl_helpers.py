@@ -4,6 +4,7 @@ subprocess (Twisted's reactor cannot restart), and reading the resulting SQLite 
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -14,12 +15,21 @@ REPO = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "portal_evidence"]
 
 
-def write_seeds(path: Path, web, portals: tuple[str, ...] = ("en", "fr", "de", "ru", "es", "ar")) -> Path:
+def closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens (a portal that cannot be reached)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_seeds(path: Path, web, portals: tuple[str, ...] = ("en", "fr", "de", "ru", "es", "ar"),
+                extra_rows: tuple[str, ...] = ()) -> Path:
     rows = ["id,country,name,level,url,languages,extra_hosts"]
     languages = {"en": "en", "fr": "fr", "de": "de", "ru": "ru", "es": "es", "ar": "ar"}
     for name in portals:
         extra = f"127.0.0.1:{web.port('en_participate')}" if name == "en" else ""
         rows.append(f"{name},XXX,Test portal {name},city,{web.url(name)},{languages.get(name, '')},{extra}")
+    rows.extend(extra_rows)
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path
 
@@ -54,6 +64,8 @@ def pages(db_file: Path, web) -> dict[tuple[str, str], dict]:
     result = {}
     for _portal, url, final_url, status, depth, rendered, note, http_status, title in rows:
         parts = urlsplit(url)
+        if parts.port not in site_of_port:
+            continue  # a portal that is not served (unreachable on purpose)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         result[(site_of_port[parts.port], path)] = {
             "url": url, "final_url": final_url, "status": status, "depth": depth, "rendered": bool(rendered),

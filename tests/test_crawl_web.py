@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from crawl_helpers import candidates, crawl_env, pages, query, run_crawl, write_seeds
+from crawl_helpers import candidates, closed_port, crawl_env, pages, query, run_crawl, write_seeds
 from proxy import logging_proxy
 from webserver import serve
 
@@ -22,10 +22,12 @@ from crawler.addon import chromium_available
 def crawl(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("crawl")
     with serve() as web, logging_proxy() as proxy:
-        seeds = write_seeds(tmp / "seeds.csv", web)
+        down_port = closed_port()
+        extra = (f"locked,XXX,Locked,city,{web.url('locked')},en,", f"down,XXX,Down,city,http://127.0.0.1:{down_port}/,,")
+        seeds = write_seeds(tmp / "seeds.csv", web, extra_rows=extra)
         db = tmp / "crawl.db"
         done = run_crawl(["--seeds", str(seeds), "--db", f"sqlite:///{db}"], crawl_env(proxy.url), tmp)
-        yield {"web": web, "proxy": proxy, "db": db, "done": done, "tmp": tmp}
+        yield {"web": web, "proxy": proxy, "db": db, "done": done, "tmp": tmp, "down_port": down_port}
 
 
 def test_crawl_exits_0_with_a_summary(crawl) -> None:
@@ -37,7 +39,8 @@ def test_crawl_exits_0_with_a_summary(crawl) -> None:
 
 def test_no_request_left_the_own_webs(crawl) -> None:
     web, proxy = crawl["web"], crawl["proxy"]
-    own = {f"127.0.0.1:{web.port(n)}" for n in ("en", "en_participate", "fr", "de", "ru", "es", "ar")}
+    own = {f"127.0.0.1:{web.port(n)}" for n in ("en", "en_participate", "fr", "de", "ru", "es", "ar", "locked")}
+    own.add(f"127.0.0.1:{crawl['down_port']}")
     assert proxy.log, "the crawl did not go through the proxy"
     outside = [url for url in proxy.log if urlsplit(url).netloc not in own]
     assert outside == []
@@ -121,7 +124,7 @@ def test_javascript_only_evidence_is_rendered(crawl) -> None:
 
 def test_candidates_follow_own_web_evidence(crawl) -> None:
     scores = candidates(crawl["db"])
-    assert len(scores) == 6 * 9
+    assert len(scores) == 8 * 9
     assert scores[("en", "accessibility_statement")] == 1  # depth 3
     assert scores[("en", "e_participation")] == 1  # on the extra host
     assert scores[("fr", "e_participation")] == 1  # depth 4, below <base href>
@@ -132,6 +135,33 @@ def test_candidates_follow_own_web_evidence(crawl) -> None:
     assert scores[("en", "open_data")] == 0
     assert scores[("es", "open_data")] == 0
     assert scores[("en", "mobile_app")] == 0  # "There is no Exampleton app"
+
+
+def test_unreachable_portals_are_not_reached_not_absent(crawl) -> None:
+    rows = query(crawl["db"], "SELECT portal_id, status, note FROM pages WHERE portal_id IN ('down', 'locked')")
+    # Through the proxy, a portal that is down answers 502: its robots.txt "server error" means
+    # complete disallow; without a proxy it is a network error. Either way nothing is "absent".
+    down = [(status, note) for portal, status, note in rows if portal == "down"]
+    assert down and all(status in ("robots_excluded", "network_error") for status, _ in down)
+    assert all("RFC 9309" in note for status, note in down if status == "robots_excluded")
+    # robots.txt answered 503: complete disallow (RFC 9309); only robots.txt was requested.
+    assert {status for portal, status, _ in rows if portal == "locked"} == {"robots_excluded"}
+    assert {path for _, path, _ in crawl["web"].sites["locked"].log} == {"/robots.txt"}
+    statuses = query(crawl["db"], "SELECT DISTINCT portal_id, status, candidate FROM candidates "
+                     "WHERE portal_id IN ('down', 'locked')")
+    assert sorted(statuses) == [("down", "not_reached", 0), ("locked", "not_reached", 0)]
+
+
+def test_render_never_misses_javascript_only_evidence(tmp_path: Path) -> None:
+    with serve() as web:
+        seeds = write_seeds(tmp_path / "seeds.csv", web, portals=("de",))
+        db = tmp_path / "never.db"
+        done = run_crawl(["--seeds", str(seeds), "--db", f"sqlite:///{db}", "--render", "never"],
+                         crawl_env(None), tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+        stored = pages(db, web)
+    assert stored[("de", "/beteiligung.html")]["rendered"] is False
+    assert candidates(db)[("de", "e_participation")] == 0
 
 
 def test_bad_seeds_file_exits_2_and_writes_nothing(tmp_path: Path) -> None:

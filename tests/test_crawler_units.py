@@ -122,3 +122,22 @@ def test_own_web_guard_stops_requests_leaving_the_portal() -> None:
     assert raised.value.url == "http://127.0.0.1:8002/data"
     # Requests that are not a portal's (robots.txt of Scrapy's middleware) pass.
     assert guard.process_request(Request("http://elsewhere.example/robots.txt")) is None
+
+
+@pytest.mark.parametrize(("status", "allowed"), [(200, True), (404, True), (503, False), (500, False)])
+def test_robots_server_error_means_disallow_all(status: int, allowed: bool) -> None:
+    import asyncio
+
+    from scrapy.http import TextResponse
+    from twisted.internet.defer import Deferred
+
+    from crawler.middlewares import Rfc9309RobotsTxtMiddleware
+
+    crawler = get_crawler(settings_dict={"ROBOTSTXT_OBEY": True,
+                                         "ROBOTSTXT_PARSER": "scrapy.robotstxt.ProtegoRobotParser"})
+    middleware = Rfc9309RobotsTxtMiddleware.from_crawler(crawler)
+    middleware._parsers["h"] = Deferred()
+    body = b"User-agent: *\nDisallow: /private/\n" if status == 200 else b"<html>error</html>"
+    response = TextResponse("http://h/robots.txt", status=status, body=body)
+    asyncio.run(middleware._parse_robots(response, "h", Request("http://h/page")))
+    assert middleware._parsers["h"].allowed("http://h/page", "portal-evidence") is allowed

@@ -117,18 +117,22 @@ class PortalSpider(scrapy.Spider):
                 self.logger.warning("render=always but no browser is available: fetching without rendering")
         return self._can_render
 
-    def _browser_allows(self, url: str) -> bool:
-        """Rendered pages may load own-web resources that robots.txt allows (else aborted)."""
-        if not any(own_web.contains(url) for own_web in self.own_webs.values()):
-            return False
+    def _robots_middleware(self) -> Any:
         if self._robots is None:
             from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 
             middlewares = self.crawler.engine.downloader.middleware.middlewares
             self._robots = next((m for m in middlewares if isinstance(m, RobotsTxtMiddleware)), False)
-        if not self._robots:
+        return self._robots
+
+    def _browser_allows(self, url: str) -> bool:
+        """Rendered pages may load own-web resources that robots.txt allows (else aborted)."""
+        if not any(own_web.contains(url) for own_web in self.own_webs.values()):
+            return False
+        robots = self._robots_middleware()
+        if not robots:
             return True  # ROBOTSTXT_OBEY is off
-        parser = self._robots._parsers.get(urlsplit(url).netloc)
+        parser = robots._parsers.get(urlsplit(url).netloc)
         if parser is None or not hasattr(parser, "allowed"):
             return False  # robots.txt of that host not known yet: do not risk it
         return bool(parser.allowed(url, self.settings.get("ROBOTSTXT_USER_AGENT") or self.settings["USER_AGENT"]))
@@ -314,6 +318,9 @@ class PortalSpider(scrapy.Spider):
         status, note = classify_failure(failure)
         if status == "robots_excluded":
             self.crawler.stats.inc_value("portal_evidence/robots_excluded")
+            robots = self._robots_middleware()
+            if urlsplit(request.url).netloc in getattr(robots, "unreachable", ()):
+                note = "robots.txt answered a server error: complete disallow (RFC 9309)"
         final_url = failure.value.url if isinstance(failure.value, OffsiteRedirect) else request.url
         yield self._done(
             PageItem(
@@ -419,25 +426,33 @@ def scrapy_playwright_method(function: Any) -> Any:
     return PageMethod(function)
 
 
+# Scrapy 2.19 wraps transport errors in its own exceptions; older ones raise Twisted's. Names are
+# compared so that both work without importing what a version lacks.
+_NETWORK_ERRORS = frozenset({
+    "DownloadConnectionRefusedError", "CannotResolveHostError", "DownloadFailedError", "ResponseDataLossError",
+    "DNSLookupError", "ConnectionRefusedError", "ConnectError", "ConnectionLost", "ConnectionDone",
+    "ResponseFailed", "ResponseNeverReceived", "SSLError", "Error",
+})
+
+
 def classify_failure(failure: Failure) -> tuple[str, str]:
     """Page status and note for a request that produced no response."""
     exc = failure.value
-    message = f"{type(exc).__name__}: {exc}".strip()[:300]
+    name = type(exc).__name__
+    message = f"{name}: {exc}".strip()[:300]
     if isinstance(exc, OffsiteRedirect):
         return "offsite_redirect", str(exc)[:300]
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in str(exc):
             return "robots_excluded", "forbidden by robots.txt"
         return "error", message
-    if isinstance(exc, TwistedTimeoutError | TCPTimedOutError | TimeoutError):
+    if "larger than download max size" in str(exc):
+        return "error", f"not downloaded: larger than DOWNLOAD_MAXSIZE ({message})"
+    if "Timeout" in name or isinstance(exc, TwistedTimeoutError | TCPTimedOutError | TimeoutError):
         return "timeout", message
-    if "Timeout" in type(exc).__name__:  # Scrapy's DownloadTimeoutError, Playwright's TimeoutError
-        return "timeout", message
-    if isinstance(exc, DNSLookupError | ConnectionError):
+    if isinstance(exc, DNSLookupError | ConnectionError) or name in _NETWORK_ERRORS:
         return "network_error", message
     module = type(exc).__module__ or ""
     if module.startswith(("twisted.internet.error", "twisted.web._newclient", "OpenSSL")):
         return "network_error", message
-    if "download max size" in str(exc).lower() or "maxsize" in str(exc).lower():
-        return "error", f"larger than the download size limit: {message}"
     return "error", message

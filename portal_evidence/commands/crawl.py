@@ -60,6 +60,9 @@ def command(ctx: click.Context, seeds_file: str, db: str | None, max_pages: int 
     summary, reason = run_crawl(seeds_file, db_url, max_pages=max_pages, render=render, run_id=run_id,
                                 progress=sys.stderr.isatty(), debug=debug)
     print_summary(summary)
+    if reason == "shutdown":  # Ctrl-C: Scrapy stopped cleanly, the run is stored as interrupted
+        click.echo("Interrupted: run the same command again to resume this run.", err=True)
+        sys.exit(130)
     if reason not in ("finished", None):
         raise click.ClickException(f"crawl stopped before the end ({reason}); run it again to resume")
 
@@ -99,7 +102,9 @@ def run_crawl(seeds_file: str, db_url: str, *, max_pages: int | None, render: st
         import logging
 
         # "Gave up retrying" is how a page becomes http_error/timeout: stored, not a crawl error.
-        logging.getLogger("scrapy.downloadermiddlewares.retry").setLevel(logging.CRITICAL)
+        # A robots.txt that cannot be fetched means "allowed" (RFC 9309) and is not an error either.
+        for name in ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     crawler = process.create_crawler("portal")
     process.crawl(crawler, seeds=str(Path(seeds_file)), max_pages=max_pages, render=render)
     process.start()
