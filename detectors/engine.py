@@ -22,12 +22,10 @@ from detectors.folding import TOKENS, fold
 from detectors.language import content_language_header, declared_language, page_language
 from detectors.model import Evidence, IndicatorResult, Page, PageResult
 from detectors.rules import Rule, RuleSet, default_rules
+from detectors.textindex import RegionText
 
 SNIPPET_CHARS = 200
 MAX_EVIDENCE_PER_INDICATOR = 12
-# Sentence boundaries for snippets: end punctuation followed by a capital letter (so "Tel. 0841"
-# and "W.I Tel: 1 (876)" stay whole), CJK full stops, or a run of blank space between blocks.
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÞА-ЯЁ])|(?<=[。！？])|\s{3,}| \| ")
 _URL_SEPARATORS = re.compile(r"[/\-_.?=&+%#:]+")
 
 
@@ -44,8 +42,7 @@ class _Context:
 
     doc: Document
     own_host: str
-    chunks: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    folded: dict[str, str] = field(default_factory=dict)
+    regions: dict[str, RegionText] = field(default_factory=dict)
     tokens: dict[str, tuple[frozenset[str], list[str]]] = field(default_factory=dict)
     _href_blob: str | None = None
     _link_text_blob: str | None = None
@@ -62,37 +59,25 @@ class _Context:
             self._link_text_blob = "\n".join(link.folded for link in self.doc.links)
         return self._link_text_blob
 
-    def folded_text(self, regions: frozenset[str]) -> str:
-        """The folded text of these regions; each region is folded once per page."""
-        parts = []
+    def region_texts(self, regions: frozenset[str]) -> list[RegionText]:
+        """The indexed text of each of these regions (built once per page and region)."""
+        out = []
         for region in sorted(regions):
-            if region not in self.folded:
-                self.folded[region] = fold(self.doc.text_by_region.get(region, ""))
-            parts.append(self.folded[region])
-        return " | ".join(parts)
+            if region not in self.regions:
+                self.regions[region] = RegionText.build(self.doc.text_by_region.get(region, ""))
+            out.append(self.regions[region])
+        return out
 
-    def token_view(self, key: str, text: str) -> tuple[frozenset[str], list[str]]:
-        """The set and sorted list of `\\w+` tokens of a folded text, cached under `key`."""
+    def token_view(self, key: str, texts: list[RegionText] | None = None, blob: str = "") -> tuple[
+        frozenset[str], list[str]
+    ]:
+        """The set and sorted list of tokens of some regions (or of a blob), cached under `key`."""
         if key not in self.tokens:
-            found = frozenset(TOKENS.findall(text))
+            found = frozenset().union(*(t.tokens for t in texts)) if texts is not None else frozenset(
+                TOKENS.findall(blob)
+            )
             self.tokens[key] = (found, sorted(found))
         return self.tokens[key]
-
-    def may_match(self, rule: Rule, key: str, text: str, enough: int = 1) -> bool:
-        if rule.words_index is None:
-            return True
-        return rule.words_index.possible(*self.token_view(key, text), enough=enough)
-
-    def text_chunks(self, regions: frozenset[str]) -> list[tuple[str, str]]:
-        """(raw, folded) sentence-sized chunks of these regions, for snippets; built only when a rule matched."""
-        out: list[tuple[str, str]] = []
-        for region in sorted(regions):
-            if region not in self.chunks:
-                raw = self.doc.text_by_region.get(region, "")
-                pieces = [p.strip() for p in _SENTENCE.split(raw) if p and p.strip()]
-                self.chunks[region] = [(p, fold(p)) for p in pieces]
-            out.extend(self.chunks[region])
-        return out
 
 
 def _snip(text: str, limit: int = SNIPPET_CHARS) -> str:
@@ -137,10 +122,12 @@ def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     # Whole-page prefilters (no false negatives): most link rules match no link on most pages.
     if href_re is not None and not rule.regex["href_blob"].search(ctx.href_blob):
         return
-    if rule.words is not None and not (
-        ctx.may_match(rule, "links", ctx.link_text_blob) and rule.words.search(ctx.link_text_blob)
-    ):
-        return
+    if rule.words is not None:
+        index = rule.words_index
+        if index is not None and not index.possible(*ctx.token_view("links", blob=ctx.link_text_blob)):
+            return
+        if not rule.words.search(ctx.link_text_blob):
+            return
     offsite = rule.options.get("offsite")
     max_words = rule.options.get("max_words")
     for link in ctx.doc.links:
@@ -278,40 +265,38 @@ def _match_url(rule: Rule, ctx: _Context) -> Iterator[Hit]:
 def _match_text(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     regions = rule.regions if rule.regions is not None else frozenset({"main"})
     finders = [p for p in (rule.words, rule.regex.get("pattern")) if p is not None]
-    # Cheap whole-text scan first: most rules match nothing on most pages, and then the
-    # sentence-level pass (needed only for readable snippets) is skipped.
-    whole = ctx.folded_text(regions)
-    key = "+".join(sorted(regions))
-    enough = rule.options.get("min_distinct", 1)
-    if rule.words is not None and "pattern" not in rule.regex and not ctx.may_match(rule, key, whole, enough):
-        return
-    if not any(p.search(whole) for p in finders):
-        return
+    texts = ctx.region_texts(regions)
     min_count = rule.options.get("min_count", 1)
     min_distinct = rule.options.get("min_distinct", 1)
+    # Token prefilter: skip the scan when too few of the rule's words can occur at all.
+    if rule.words_index is not None and "pattern" not in rule.regex:
+        key = "+".join(sorted(regions))
+        if not rule.words_index.possible(*ctx.token_view(key, texts), enough=min_distinct):
+            return
+    skip_questions = rule.options.get("skip_questions", False)
+    pattern_not = rule.regex.get("pattern_not")
+    locator = _text_locator(regions)
     hits: list[Hit] = []
     matched: set[str] = set()
     count = 0
-    skip_questions = rule.options.get("skip_questions", False)
-    for raw, folded in ctx.text_chunks(regions):
-        if skip_questions and folded.rstrip().endswith(("?", "？", "؟")):
-            continue  # a question ("Is there a city app?") asserts nothing
-        if rule.words_not is not None and rule.words_not.search(folded):
-            continue
-        if rule.regex.get("pattern_not") is not None and rule.regex["pattern_not"].search(folded):
-            continue
-        found = [m.group(0) for p in finders for m in p.finditer(folded)]
-        if not found:
-            continue
-        count += len(found)
-        matched.update(found)
-        if len(hits) < rule.max_evidence:
-            hits.append(Hit(_snip(raw), _text_locator(regions), None))
-    if not hits and not skip_questions:
-        # A match across a chunk boundary: show the folded text around it instead.
-        found = next(p.search(whole) for p in finders if p.search(whole))
-        count, matched = 1, {found.group(0)}
-        hits.append(Hit(_snip(whole[max(0, found.start() - 80): found.end() + 80]), _text_locator(regions), None))
+    for text in texts:
+        used: set[int] = set()
+        for finder in finders:
+            for match in finder.finditer(text.folded):
+                index = text.chunk_at(match.start())
+                if rule.words_not is not None or pattern_not is not None or skip_questions:
+                    sentence = text.folded_chunk(index)
+                    if skip_questions and sentence.rstrip().endswith(("?", "？", "؟")):
+                        continue  # a question ("Is there a city app?") asserts nothing
+                    if rule.words_not is not None and rule.words_not.search(sentence):
+                        continue  # e.g. a negation in the same sentence
+                    if pattern_not is not None and pattern_not.search(sentence):
+                        continue
+                count += 1
+                matched.add(match.group(0))
+                if index not in used and len(hits) < rule.max_evidence:
+                    used.add(index)
+                    hits.append(Hit(_snip(text.raw_chunks[index]), locator, None))
     if count >= min_count and len(matched) >= min_distinct:
         yield from hits
 

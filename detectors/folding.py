@@ -16,7 +16,7 @@ from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
 # Typographic apostrophes and dashes are folded to ASCII so word lists need one spelling.
-_PUNCT = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "–": "-", "—": "-", "\u00ad": ""})
+_PUNCT_PAIRS = (("’", "'"), ("‘", "'"), ("ʼ", "'"), ("´", "'"), ("–", "-"), ("—", "-"), ("\u00ad", ""))
 
 
 # Combining marks of the scripts we fold (Latin, Greek, Cyrillic, Hebrew, Arabic, Thai, kana);
@@ -33,10 +33,28 @@ def fold(text: str) -> str:
         return ""
     if text.isascii():
         return " ".join(text.lower().split())
-    text = unicodedata.normalize("NFKD", text.translate(_PUNCT).casefold())
+    # str.translate with a dict is a per-character Python call; a few replace() calls are C loops.
+    for char, plain in _PUNCT_PAIRS:
+        if char in text:
+            text = text.replace(char, plain)
+    text = unicodedata.normalize("NFKD", text.casefold())
     text = _COMBINING.sub("", text)
     # NFKD turns e.g. German sharp s into "ss" via casefold already; collapse spacing last.
     return " ".join(text.split())
+
+
+def fold_lines(text: str) -> str:
+    """Fold like `fold`, but keep line breaks (collapse spaces within each line only)."""
+    if not text:
+        return ""
+    if not text.isascii():
+        for char, plain in _PUNCT_PAIRS:
+            if char in text:
+                text = text.replace(char, plain)
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
+    else:
+        text = text.lower()
+    return "\n".join(" ".join(line.split()) for line in text.split("\n"))
 
 
 @lru_cache(maxsize=4096)

@@ -156,8 +156,8 @@ _NOT_A_LANGUAGE = {"zxx"}
 
 # Identification reads at most _CHUNKS pieces of _CHUNK characters spread over the text:
 # enough for a confident answer, and a 20 MB page costs the same as a small one.
-_CHUNK = 500
-_CHUNKS = 8
+_CHUNK = 400
+_CHUNKS = 4
 # Below this many letters the model guesses; fill a gap only, never override.
 _MIN_LETTERS_TO_FILL = 25
 _MIN_LETTERS_TO_OVERRIDE = 200

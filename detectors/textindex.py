@@ -1,0 +1,47 @@
+"""Folded, sentence-chunked text of a page region, built once and shared by all text rules.
+
+The raw text of a region is split into sentence-sized chunks, joined with newlines and folded
+in a single call (folding never adds or removes a newline), so one regex scan over the folded
+text finds every match and a binary search maps each match back to its raw sentence for the
+snippet. Token sets let rules whose words cannot occur skip the scan entirely.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from detectors.folding import TOKENS, fold_lines
+
+# Sentence boundaries: end punctuation followed by a capital letter (so "Tel. 0841" and
+# "W.I Tel: 1 (876)" stay whole), or CJK full stops.
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÞА-ЯЁ])|(?<=[。！？])")
+
+
+@dataclass
+class RegionText:
+    raw_chunks: list[str]
+    folded: str  # folded chunks joined by "\n"
+    starts: list[int] = field(default_factory=list)  # offset of each chunk in `folded`
+
+    @classmethod
+    def build(cls, raw: str) -> RegionText:
+        chunks = [p.strip() for p in _SENTENCE.split(raw) if p and p.strip()]
+        folded = fold_lines("\n".join(chunks))
+        starts = [0]
+        for line in folded.split("\n")[:-1]:
+            starts.append(starts[-1] + len(line) + 1)
+        return cls(chunks, folded, starts)
+
+    def chunk_at(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset) - 1
+
+    def folded_chunk(self, index: int) -> str:
+        end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else len(self.folded)
+        return self.folded[self.starts[index]:end]
+
+    @cached_property
+    def tokens(self) -> frozenset[str]:
+        return frozenset(TOKENS.findall(self.folded))
