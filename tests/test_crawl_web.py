@@ -120,6 +120,10 @@ def test_javascript_only_evidence_is_rendered(crawl) -> None:
     )
     assert found[0][0] >= 1
     assert candidates(crawl["db"])[("de", "e_participation")] == 1
+    # A shell whose script never ends: the browser times out, the static page is still analysed.
+    hung = stored[("de", "/karte.html")]
+    assert (hung["status"], hung["rendered"]) == ("ok", False)
+    assert hung["note"].startswith("rendering failed, static page analysed")
 
 
 def test_candidates_follow_own_web_evidence(crawl) -> None:

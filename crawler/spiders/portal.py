@@ -32,15 +32,10 @@ from crawler.linkscore import score_link
 from crawler.middlewares import OffsiteRedirect
 from crawler.rendering import BrowserPolicy, needs_rendering, set_browser_policy, settle
 from crawler.traps import canonical_url
+from detectors import detect, page_from_bytes
+from detectors.errors import InputError
 from seeds.loader import Seed, load_seeds
 from seeds.ownweb import OwnWeb
-
-try:
-    from detectors import detect, page_from_bytes
-except ImportError:  # the package's public exports are being written at the same time
-    from detectors.engine import detect
-    from detectors.pageio import page_from_bytes
-from detectors.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -268,13 +263,16 @@ class PortalSpider(scrapy.Spider):
             yield self._done(PageItem(status="not_html", note=str(exc)[:200], **base))
             yield from self._next_requests(portal_id)
             return
-        if self.can_render and not rendered and self.config.render == "auto":
+        if self.can_render and not rendered and self.config.render == "auto" and "pe_render_failed" not in meta:
             decision = needs_rendering(page.html)
             if decision.render:
                 # Same URL again, through the browser; it stays in flight and in the budget once.
+                # The static answer rides along, to be analysed if the browser fails.
                 self.crawler.stats.inc_value("portal_evidence/rendered_auto")
                 entry = Entry(url, depth, 0, meta.get("pe_source", "link"))
-                yield self._page_request(portal_id, entry, render=True)
+                request = self._page_request(portal_id, entry, render=True)
+                request.meta["pe_static"] = (response.url, response.status, dict(headers), body)
+                yield request
                 return
         links = extract_links(page.html, response.url)
         own_web = self.own_webs[portal_id]
@@ -316,6 +314,19 @@ class PortalSpider(scrapy.Spider):
         if portal_id is None:
             return
         status, note = classify_failure(failure)
+        static = meta.pop("pe_static", None)
+        if static is not None and status not in ("robots_excluded", "offsite_redirect"):
+            # Rendering failed (browser crash, timeout): keep the evidence of the static page.
+            self.crawler.stats.inc_value("portal_evidence/render_failed")
+            static_url, static_status, static_headers, static_body = static
+            meta["pe_render_failed"] = note
+            response = scrapy.http.HtmlResponse(static_url, status=static_status, headers=static_headers,
+                                                body=static_body, request=request)
+            for output in self._page_outputs(response, portal_id, rendered=False):
+                if isinstance(output, PageItem) and output.status == "ok":
+                    output.note = f"rendering failed, static page analysed: {note.splitlines()[0]}"[:300]
+                yield output
+            return
         if status == "robots_excluded":
             self.crawler.stats.inc_value("portal_evidence/robots_excluded")
             robots = self._robots_middleware()
