@@ -60,6 +60,7 @@ class Link:
     region: str
     element: etree._Element
     rel: str = ""
+    logo: bool = False  # the link is an image or is marked as the site's logo/brand
 
 
 @dataclass
@@ -324,12 +325,14 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
         if len(doc.links) >= _MAX_LINKS:
             return
         raw = (el.get("href") or "").strip()
-        parts = [text_content(el) if tag == "a" else ""]
-        parts += [img.get("alt") or "" for img in el.iter("img")] if tag == "a" else []
+        alts = [img.get("alt") or "" for img in el.iter("img")] if tag == "a" else []
+        parts = [text_content(el) if tag == "a" else "", *alts]
         parts += [el.get("title") or "", el.get("aria-label") or "", el.get("alt") or ""]
         text = _clean(" ".join(p for p in parts if p))
         rel = (el.get("rel") or "").lower()
-        doc.links.append(Link(_abs(base, raw), raw, text, fold_cached(text), region, el, rel))
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+        logo = bool(alts) or "logo" in marks or "brand" in marks
+        doc.links.append(Link(_abs(base, raw), raw, text, fold_cached(text), region, el, rel, logo))
     elif tag in ("input", "textarea", "select", "button"):
         ftype = (el.get("type") or ("text" if tag == "input" else tag)).lower()
         if ftype == "hidden":

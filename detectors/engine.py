@@ -130,8 +130,9 @@ def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
             return
     offsite = rule.options.get("offsite")
     max_words = rule.options.get("max_words")
+    logo_only = rule.options.get("logo_only", False)
     for link in ctx.doc.links:
-        if not _region_ok(rule, link.region):
+        if not _region_ok(rule, link.region) or (logo_only and not link.logo):
             continue
         href = link.href.lower()
         if href_re is not None and not href_re.search(href):

@@ -32,7 +32,7 @@ _COMMON = {"id", "kind", "weight", "description", "requires", "max_evidence"}
 _TEXTUAL = {"words", "pattern", "words_not", "pattern_not"}
 KIND_KEYS: dict[str, set[str]] = {
     "link": _TEXTUAL | {"href", "href_not", "regions", "regions_not", "offsite", "min_count", "max_words",
-                        "text_only"},
+                        "logo_only"},
     "form": _TEXTUAL | {"action", "action_not", "fields", "fields_not", "needs", "forbid", "regions",
                         "regions_not", "role", "min_fields", "heading_words"},
     "field": _TEXTUAL | {"types", "fields", "regions", "regions_not", "loose_only"},
@@ -99,6 +99,9 @@ def _word_list(rule_id: str, key: str, value: Any) -> list[str]:
             raise _fail(rule_id, f"{key}: empty word list")
         return words
     if isinstance(value, list) and value and all(isinstance(w, str) and w.strip(" *") for w in value):
+        inner = [w for w in value if "*" in w.rstrip("*")]
+        if inner:
+            raise _fail(rule_id, f"{key}: '*' is only allowed at the end of a word: {inner}")
         return value
     raise _fail(rule_id, f"{key}: must be a non-empty list of non-empty words (or a mapping language -> list)")
 
@@ -176,7 +179,7 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
             if not isinstance(raw[key], int) or isinstance(raw[key], bool) or raw[key] < 1:
                 raise _fail(rule_id, f"{key}: must be a positive integer")
             options[key] = raw[key]
-    for key in ("offsite", "loose_only", "text_only", "skip_questions"):
+    for key in ("offsite", "loose_only", "logo_only", "skip_questions"):
         if key in raw:
             if not isinstance(raw[key], bool):
                 raise _fail(rule_id, f"{key}: must be true or false")

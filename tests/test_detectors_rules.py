@@ -36,6 +36,7 @@ GOOD = {"id": "search.x", "kind": "field", "types": ["search"], "weight": 0.5}
         ({"words": []}, "words: must be a non-empty list"),
         ({"words": {"en": []}}, "words.en: must be a non-empty list"),
         ({"words": {"english": ["x"]}}, "bad language key 'english'"),
+        ({"words": ["data* set"]}, "only allowed at the end of a word"),
         ({"fields": "(unclosed"}, "fields: bad regular expression"),
         ({"fields": "a*"}, "matches the empty string"),
         ({"fields": ""}, "must be a non-empty regular expression"),
