@@ -11,6 +11,7 @@ $CI or $PORTAL_EVIDENCE_REQUIRE_PG is set: then they fail, so CI cannot pass wit
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import uuid
@@ -56,27 +57,35 @@ def _pg_required() -> bool:
     return bool(os.environ.get("CI") or os.environ.get("PORTAL_EVIDENCE_REQUIRE_PG"))
 
 
-@pytest.fixture(scope="session")
-def pg_server_url() -> Iterator[str]:
-    """URL of a PostgreSQL database on a server the tests may create databases on."""
-    given = os.environ.get(PG_ENV)
-    if given:
-        yield given
-        return
+# One throw-away cluster per test process. Each module that star-imports these fixtures gets its
+# own copy of the session fixture, so the cluster itself is kept here and stopped at exit.
+_cluster: dict[str, str] = {}
+
+
+def _start_cluster() -> str:
+    if "url" in _cluster:
+        return _cluster["url"]
+    if "skip" in _cluster:
+        pytest.skip(_cluster["skip"])
     proc = subprocess.run([str(START_SCRIPT)], capture_output=True, text=True, timeout=120)
     if proc.returncode == 3:  # the script's code for "no PostgreSQL binaries / no postgres user"
         reason = f"PostgreSQL not available: {proc.stderr.strip()}"
         if _pg_required():
             pytest.fail(reason)
+        _cluster["skip"] = reason
         pytest.skip(reason)
     if proc.returncode != 0:
         pytest.fail(f"start-postgres.sh failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
-    url = proc.stdout.strip().splitlines()[-1]
     data_dir = proc.stderr.split("cluster in ", 1)[1].split(" on ", 1)[0]
-    try:
-        yield url
-    finally:
-        subprocess.run([str(START_SCRIPT), "--stop", data_dir], capture_output=True, timeout=60)
+    atexit.register(subprocess.run, [str(START_SCRIPT), "--stop", data_dir], capture_output=True, timeout=60)
+    _cluster["url"] = proc.stdout.strip().splitlines()[-1]
+    return _cluster["url"]
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    """URL of a PostgreSQL database on a server the tests may create databases on."""
+    return os.environ.get(PG_ENV) or _start_cluster()
 
 
 @pytest.fixture
