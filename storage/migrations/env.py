@@ -11,6 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import storage.decisions  # noqa: F401  (registers the review tables on Base.metadata)
 from storage.models import Base
 
 config = context.config
