@@ -88,6 +88,9 @@ def test_page_statuses(crawl) -> None:
     assert stored[("en", "/data-portal")]["status"] == "offsite_redirect"
     assert stored[("es", "/datos-abiertos")]["status"] == "offsite_redirect"
     assert stored[("ru", "/data/schools.csv")]["status"] == "not_html"
+    # A 6.5 MB page is analysed up to 5 MB, with a note.
+    assert stored[("en", "/minutes.html")]["status"] == "ok"
+    assert stored[("en", "/minutes.html")]["note"].startswith("truncated at 5 MB")
     # A redirect chain with a relative Location, followed within the own web.
     assert stored[("en", "/old-contact")]["status"] == "ok"
     assert stored[("en", "/old-contact")]["final_url"].endswith("/contact.html")

@@ -6,7 +6,7 @@ port of site NAME. A site's `_routes.json` adds the hazards: {"/path": {"status"
 "location": "...", "sleep": 5, "body": "...", "content_type": "..."}}; `"calendar": true` answers
 any path below it with a month page linking the previous and next month (an endless calendar),
 `"paginate": true` with an endless list of pages, `"prefix": true` serves the route's body for
-every path below it.
+every path below it; `"repeat": N, "chunk": "..."` appends N copies of chunk (large pages).
 Every request is logged per site (method, path, user agent) for the tests to inspect.
 """
 
@@ -86,6 +86,8 @@ def _handler_for(site: Site) -> type[BaseHTTPRequestHandler]:
                 time.sleep(float(route["sleep"]))
             status = int(route.get("status", 200))
             body = _PORT_TOKEN.sub(lambda m: str(site.ports[m.group(1)]), route.get("body", "")).encode("utf-8")
+            if "repeat" in route:  # a large page: the body, then `repeat` copies of `chunk`
+                body += route["chunk"].encode("utf-8") * int(route["repeat"])
             headers = {}
             if "location" in route:
                 headers["Location"] = _PORT_TOKEN.sub(lambda m: str(site.ports[m.group(1)]), route["location"])
