@@ -17,9 +17,10 @@ Conventions (chosen to agree with common independent scorers, e.g. scikit-learn)
   mean by an amount that depends only on the corpus. The number of indicators that entered the mean
   is reported beside it (`macro_f1_over`).
 
-Further metrics (issue 5: Cohen's kappa and 95 % confidence intervals from a statistics library)
-plug in through `METRICS`: a name mapped to a function of `Confusion`; `scorecard_to_json` emits
-every registered metric for every indicator.
+Further metrics plug in through `METRICS`: a name mapped to a function of `Confusion`;
+`scorecard_to_json` emits every registered metric for every indicator. Cohen's kappa and 95 %
+confidence intervals (issue 5, from statsmodels) are in `AGREEMENT_METRICS` and `INTERVALS`,
+which `validate` passes to `scorecard_to_json`; `rater_agreement` measures two assessors.
 """
 
 from __future__ import annotations
@@ -156,17 +157,131 @@ METRICS: dict[str, Callable[[Confusion], float | None]] = {
 }
 
 
-def confusion_to_json(c: Confusion, digits: int | None = None) -> dict[str, Any]:
-    """The contract's per-indicator JSON object (counts, then every registered metric)."""
+# -- Agreement and confidence intervals (issue 5) ----------------------------------------------------
+#
+# Computed with statsmodels (imported lazily: it pulls in SciPy and pandas, which the corpus
+# evaluation does not need). Conventions:
+# - Cohen's kappa of (truth, predicted) from the 2x2 table; None when undefined, i.e. no pairs or
+#   chance agreement of 1 (both sides constant and equal), where statsmodels gives NaN.
+#   Its 95 % interval is statsmodels' asymptotic one (kappa +- 1.96 * ASE), clipped to [-1, 1].
+# - precision and recall are binomial proportions: Wilson score intervals (good at small n and
+#   at 0 or 1, unlike the normal approximation).
+# - F1 = 2J / (1 + J) where J = TP / (TP + FP + FN) is the Jaccard index, itself a binomial
+#   proportion over the pairs where truth or prediction is positive. The Wilson interval of J
+#   mapped through that increasing function is the interval of F1.
+
+CONFIDENCE_LEVEL = 0.95
+
+
+def kappa(c: Confusion) -> float | None:
+    """Cohen's kappa of truth against prediction, None where undefined."""
+    result = _kappa_result(c)
+    return None if result is None else result[0]
+
+
+def kappa_interval(c: Confusion) -> tuple[float, float] | None:
+    result = _kappa_result(c)
+    return None if result is None else (result[1], result[2])
+
+
+def _kappa_result(c: Confusion) -> tuple[float, float, float] | None:
+    if c.n == 0:
+        return None
+    import math
+    import warnings
+
+    from statsmodels.stats.inter_rater import cohens_kappa
+
+    with warnings.catch_warnings():
+        # A constant table divides 0 by 0 inside statsmodels: that is our "undefined".
+        warnings.simplefilter("ignore", RuntimeWarning)
+        # KappaResults.kappa_low/kappa_upp are its 95 % (alpha 0.05) interval, our CONFIDENCE_LEVEL.
+        result = cohens_kappa([[c.tn, c.fp], [c.fn, c.tp]])
+    value = float(result.kappa)
+    if math.isnan(value):
+        return None
+    low, high = float(result.kappa_low), float(result.kappa_upp)
+    if math.isnan(low) or math.isnan(high):  # a perfect table has ASE 0 -> the interval is the point
+        low = high = value
+    return value, max(-1.0, low), min(1.0, high)
+
+
+def wilson_interval(count: int, total: int) -> tuple[float, float] | None:
+    """Wilson score interval of the proportion count/total; None when total is 0."""
+    if total <= 0:
+        return None
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(count, total, alpha=1 - CONFIDENCE_LEVEL, method="wilson")
+    return max(0.0, float(low)), min(1.0, float(high))
+
+
+def f1_interval(c: Confusion) -> tuple[float, float] | None:
+    jaccard = wilson_interval(c.tp, c.tp + c.fp + c.fn)
+    if jaccard is None:
+        return None
+    low, high = jaccard
+    return 2 * low / (1 + low), 2 * high / (1 + high)
+
+
+# The metrics of `validate` (the contract's "kappa" beside precision/recall/F1). Kept apart from
+# METRICS so that the corpus evaluation's JSON, pinned by its tests, keeps its keys.
+AGREEMENT_METRICS: dict[str, Callable[[Confusion], float | None]] = {**METRICS, "kappa": kappa}
+
+# 95 % intervals per metric, emitted as "<metric>_ci": [low, high] or null.
+INTERVALS: dict[str, Callable[[Confusion], tuple[float, float] | None]] = {
+    "precision": lambda c: wilson_interval(c.tp, c.tp + c.fp),
+    "recall": lambda c: wilson_interval(c.tp, c.tp + c.fn),
+    "f1": f1_interval,
+    "kappa": kappa_interval,
+}
+
+
+def rater_agreement(pairs: Iterable[tuple[bool, bool]]) -> dict[str, Any]:
+    """Agreement of two raters on binary items: n, both counts, observed agreement, kappa and its CI."""
+    c = confusion(pairs)
+    interval = kappa_interval(c)
+    return {
+        "n": c.n,
+        "agree": c.tp + c.tn,
+        "disagree": c.fp + c.fn,
+        "observed_agreement": (c.tp + c.tn) / c.n if c.n else None,
+        "kappa": kappa(c),
+        "kappa_ci": list(interval) if interval else None,
+    }
+
+
+def confusion_to_json(
+    c: Confusion,
+    digits: int | None = None,
+    *,
+    metrics: Mapping[str, Callable[[Confusion], float | None]] | None = None,
+    intervals: Mapping[str, Callable[[Confusion], tuple[float, float] | None]] | None = None,
+) -> dict[str, Any]:
+    """The contract's per-indicator JSON object (counts, then every registered metric).
+
+    `metrics` defaults to METRICS; `intervals` (e.g. INTERVALS) adds "<name>_ci" keys.
+    """
     out: dict[str, Any] = {"n": c.n, "tp": c.tp, "fp": c.fp, "fn": c.fn, "tn": c.tn}
-    for name, metric in METRICS.items():
+    for name, metric in (METRICS if metrics is None else metrics).items():
         out[name] = _round(metric(c), digits)
+    for name, interval in (intervals or {}).items():
+        bounds = interval(c)
+        out[f"{name}_ci"] = None if bounds is None else [_round(b, digits) for b in bounds]
     return out
 
 
-def scorecard_to_json(card: Scorecard, digits: int | None = None) -> dict[str, Any]:
+def scorecard_to_json(
+    card: Scorecard,
+    digits: int | None = None,
+    *,
+    metrics: Mapping[str, Callable[[Confusion], float | None]] | None = None,
+    intervals: Mapping[str, Callable[[Confusion], tuple[float, float] | None]] | None = None,
+) -> dict[str, Any]:
     return {
-        "indicators": {i: confusion_to_json(c, digits) for i, c in card.indicators.items()},
+        "indicators": {
+            i: confusion_to_json(c, digits, metrics=metrics, intervals=intervals) for i, c in card.indicators.items()
+        },
         "macro_f1": _round(card.macro_f1, digits),
         "macro_f1_over": list(card.macro_f1_over),
     }
