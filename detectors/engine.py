@@ -298,6 +298,8 @@ def _match_text(rule: Rule, ctx: _Context) -> Iterator[Hit]:
                 if index not in used and len(hits) < rule.max_evidence:
                     used.add(index)
                     hits.append(Hit(_snip(text.raw_chunks[index]), locator, None))
+                elif count >= min_count and len(matched) >= min_distinct and len(hits) >= rule.max_evidence:
+                    break  # decided, and snippets enough: the rest of the matches change nothing
     if count >= min_count and len(matched) >= min_distinct:
         yield from hits
 
