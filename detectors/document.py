@@ -42,7 +42,7 @@ _TOKEN_REGIONS = {
 }
 _CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "td", "span", "p", "dl", "form"})
 _INTERESTING = frozenset({"a", "area", "input", "textarea", "select", "button", "meta", "script", "iframe", "embed",
-                          "img", "source", "object", "link"})
+                          "object", "link"})
 _FIELD_TAGS = frozenset({"input", "textarea", "select", "button"})
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "legend"})
 # Caps that bound the work on pathological pages (a 20 MB table of links): rules never need more.
@@ -348,7 +348,7 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
             doc.meta.append((fold(name), el.get("content") or ""))
     elif len(doc.assets) >= _MAX_ASSETS:
         return
-    elif tag in ("script", "iframe", "embed", "img", "source", "object"):
+    elif tag in ("script", "iframe", "embed", "object"):  # images carry no evidence rules look for
         src = el.get("src") or el.get("data") or el.get("data-src") or ""
         if src:
             doc.assets.append(Asset(tag, _abs(base, src), region, el))
