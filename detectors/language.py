@@ -292,17 +292,18 @@ def page_language(declared: str | None, text: str, hint: str | None = None) -> s
 
 # The commonest short function words of languages written with spaces; a text in which they
 # are frequent is in that language whatever a statistical model would add.
-_FUNCTION_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and of to in is for on with that are by this you your".split()),
-    "de": frozenset("der die das und ist mit von den zu für auf im des sie nicht".split()),
-    "fr": frozenset("le la les et des du un une est pour dans en au sur que vous".split()),
-    "es": frozenset("el la los las y de del en que por para con una es se".split()),
-    "pt": frozenset("o a os as e de do da dos das em que para com um uma é".split()),
-    "it": frozenset("il la le di e che per con del della un una è sono nel".split()),
-    "nl": frozenset("de het een en van in is op te dat met voor zijn niet".split()),
-    "id": frozenset("dan yang di ke dari untuk dengan ini itu dalam pada adalah".split()),
-    "ru": frozenset("и в на не что с по для от из как это к о".split()),
+_FUNCTION_WORD_LISTS: dict[str, str] = {
+    "en": "the and of to in is for on with that are by this you your",
+    "de": "der die das und ist mit von den zu für auf im des sie nicht",
+    "fr": "le la les et des du un une est pour dans en au sur que vous",
+    "es": "el la los las y de del en que por para con una es se",
+    "pt": "o a os as e de do da dos das em que para com um uma é",
+    "it": "il la le di e che per con del della un una è sono nel",
+    "nl": "de het een en van in is op te dat met voor zijn niet",
+    "id": "dan yang di ke dari untuk dengan ini itu dalam pada adalah",
+    "ru": "и в на не что с по для от из как это к о",
 }
+_FUNCTION_WORDS = {lang: frozenset(words.split()) for lang, words in _FUNCTION_WORD_LISTS.items()}
 _WORD = re.compile(r"\w+")
 _FAST_SAMPLE = 3000
 _FAST_MIN_WORDS = 60
