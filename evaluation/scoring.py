@@ -181,7 +181,9 @@ def kappa(c: Confusion) -> float | None:
 
 def kappa_interval(c: Confusion) -> tuple[float, float] | None:
     result = _kappa_result(c)
-    return None if result is None else (result[1], result[2])
+    if result is None or result[1] != result[1]:  # NaN: no interval
+        return None
+    return result[1], result[2]
 
 
 def _kappa_result(c: Confusion) -> tuple[float, float, float] | None:
@@ -201,8 +203,10 @@ def _kappa_result(c: Confusion) -> tuple[float, float, float] | None:
     if math.isnan(value):
         return None
     low, high = float(result.kappa_low), float(result.kappa_upp)
-    if math.isnan(low) or math.isnan(high):  # a perfect table has ASE 0 -> the interval is the point
-        low = high = value
+    if math.isnan(low) or math.isnan(high) or not float(result.std_kappa) > 0:
+        # No standard error: a perfect table (kappa 1, the interval is the point) or a degenerate
+        # one (e.g. a single item) where no interval can be given.
+        return (value, value, value) if value == 1.0 else (value, math.nan, math.nan)
     return value, max(-1.0, low), min(1.0, high)
 
 

@@ -289,7 +289,7 @@ def decision_rows(conn: Any, portal_ids: Iterable[str] | None = None) -> list[Ma
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def _as_rows(rows: Iterable[Mapping[str, Any]]) -> list[DecisionRow]:
+def verdict_rows(rows: Iterable[Mapping[str, Any]]) -> list[DecisionRow]:
     return [DecisionRow(r["id"], r["kind"], r["author"], r["value"]) for r in rows]
 
 
@@ -401,7 +401,7 @@ def _visible_decisions(viewer: UserInfo, rows: list[Mapping[str, Any]]) -> dict[
     mine = _decision_json(own[-1]) if own else None
     out: dict[str, Any] = {"mine": mine}
     if viewer.is_reviewer:
-        result = verdict(_as_rows(rows))
+        result = verdict(verdict_rows(rows))
         latest_by_author = {r["author"]: r for r in rows if r["kind"] == "assessment"}
         out["assessments"] = [_decision_json(latest_by_author[a.author]) for a in result.assessments]
         finals = [r for r in rows if r["kind"] == "final"]
@@ -552,7 +552,7 @@ def portal_list(engine: Engine, viewer: UserInfo, filters: PortalFilters | None 
             found += 1 if cand and cand["candidate"] else 0
             rows = decisions.get((portal.id, ident), [])
             if viewer.is_reviewer:
-                result = verdict(_as_rows(rows))
+                result = verdict(verdict_rows(rows))
                 decided += result.state in ("final", "agreed", "single")
                 open_disagreements += result.state == "disagreement"
             else:
@@ -608,7 +608,7 @@ def disagreements(engine: Engine) -> list[dict[str, Any]]:
         names = dict(conn.execute(select(Portal.id, Portal.name)).all())
     out = []
     for (portal_id, indicator), rows in sorted(grouped.items()):
-        result = verdict(_as_rows(rows))
+        result = verdict(verdict_rows(rows))
         if not is_disagreement(result.assessments):
             continue
         finals = [r for r in rows if r["kind"] == "final"]
@@ -638,7 +638,7 @@ def disagreement_stats(engine: Engine, threshold: float = DEFAULT_ALERT_THRESHOL
     per_assessor: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_indicator: dict[str, list[int]] = {i: [0, 0] for i in INDICATORS}
     for (_portal, indicator), rows in grouped.items():
-        current = current_by_author(_as_rows(rows))
+        current = current_by_author(verdict_rows(rows))
         if len(current) < 2:
             continue
         differs = is_disagreement(current.values())
@@ -667,3 +667,49 @@ def disagreement_stats(engine: Engine, threshold: float = DEFAULT_ALERT_THRESHOL
         "per_indicator": indicators,
         "alerts": [e for e in assessors + indicators if e["alert"]],
     }
+
+
+# -- import --------------------------------------------------------------------------------------
+
+
+def known_portal_ids(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(select(Portal.id)).scalars())
+
+
+def import_answer_key(engine: Engine, rows: Iterable[Any], label: str) -> dict[str, int]:
+    """Append the (already validated) rows of an answer key as decisions, in one transaction.
+
+    A row with an assessor becomes that assessor's assessment (linked to the user of that name if
+    there is one); a row without becomes a final decision authored by `import:<label>`.
+    """
+    rows = list(rows)
+    now = _now()
+    counts = {"final": 0, "assessment": 0}
+    with engine.begin() as conn:
+        users = dict(conn.execute(select(User.name, User.id)).all())
+        latest = latest_candidates_all(conn)
+        values = []
+        for row in rows:
+            kind = "assessment" if row.assessor else "final"
+            counts[kind] += 1
+            cand = latest.get((row.portal, row.indicator))
+            values.append(
+                {
+                    "portal_id": row.portal,
+                    "indicator": row.indicator,
+                    "kind": kind,
+                    "value": row.value,
+                    "note": row.note,
+                    "evidence_url": None,
+                    "user_id": users.get(row.assessor) if row.assessor else None,
+                    "author": row.assessor or f"import:{label}"[:200],
+                    "source": "import",
+                    "run_id": cand["run_id"] if cand else None,
+                    "candidate": cand["candidate"] if cand else None,
+                    "created_at": now,
+                }
+            )
+        if values:
+            conn.execute(insert(Decision), values)
+    return counts

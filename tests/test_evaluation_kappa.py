@@ -78,3 +78,9 @@ def test_rater_agreement():
     assert result["observed_agreement"] == 0.75
     assert result["kappa"] == pytest.approx(0.5)
     assert rater_agreement([])["kappa"] is None
+
+
+def test_no_interval_without_a_standard_error():
+    # One disagreeing item: kappa 0, but a zero-width interval would claim certainty.
+    assert kappa(Confusion(fp=1)) == 0.0
+    assert kappa_interval(Confusion(fp=1)) is None

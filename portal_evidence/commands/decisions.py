@@ -1,0 +1,49 @@
+"""`portal-evidence decisions import FILE.csv`: human decisions from an answer key.
+
+Columns `portal,indicator,present` and optionally `assessor,note` (see review/answerkey.py).
+The file is validated as a whole first: any bad row (each reported with its line number) refuses
+the file with exit code 2 and nothing is written. Decisions are appended, never replacing history:
+rows without an assessor become final decisions, rows with one that assessor's assessment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from portal_evidence.cli import BadInput
+from portal_evidence.commands._db import db_option, open_engine
+
+
+@click.group()
+def command() -> None:
+    """Import human decisions."""
+
+
+@command.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@click.option(
+    "--allow-unknown-portals",
+    is_flag=True,
+    help="Accept portal ids that are not in the database (they count as candidate 0 in validate).",
+)
+def import_(file: Path, db: str | None, allow_unknown_portals: bool) -> None:
+    """Append the decisions of FILE (CSV: portal,indicator,present[,assessor,note])."""
+    from review.answerkey import AnswerKeyError, read_answer_key
+    from review.store import import_answer_key, known_portal_ids
+
+    engine = open_engine(db)
+    try:
+        known = None if allow_unknown_portals else known_portal_ids(engine)
+        try:
+            rows = read_answer_key(file, known)
+        except AnswerKeyError as exc:
+            for problem in exc.problems:
+                click.echo(f"{file}: {problem}", err=True)
+            raise BadInput(f"{file}: refused, {len(exc.problems)} problem(s); nothing imported") from None
+        counts = import_answer_key(engine, rows, file.name)
+    finally:
+        engine.dispose()
+    click.echo(f"imported {len(rows)} decisions ({counts['final']} final, {counts['assessment']} assessments)")
