@@ -293,7 +293,7 @@ def create_app(
         return user
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
-    def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    def login_page(request: Request, next: str = "/next") -> HTMLResponse:
         return render(request, "login.html", {"next": safe_next(next), "message": None})
 
     @app.post("/login", include_in_schema=False)
