@@ -82,8 +82,13 @@ def build(
     pages_per_portal: int = 5,
     hostile: bool = True,
     seed: int = 7,
+    uniform: bool = False,
 ) -> FixtureSummary:
-    """Fill an (upgraded, empty) database with two crawl runs over `portals` made-up portals."""
+    """Fill an (upgraded, empty) database with two crawl runs over `portals` made-up portals.
+
+    Found indicators get `evidence_per_indicator` evidence rows, others fewer or none; with
+    `uniform` every indicator gets exactly that many (the benchmark's worst case).
+    """
     rng = random.Random(seed)
     now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
     portal_rows = []
@@ -143,12 +148,14 @@ def build(
                 insert(RunPortal), [{"run_id": run_id, "portal_id": p["id"], "seed_url": p["url"]} for p in portal_rows]
             )
             for portal in portal_rows:
-                counts = _fill_portal(conn, rng, run_id, portal, started, evidence_per_indicator, pages_per_portal)
+                counts = _fill_portal(
+                    conn, rng, run_id, portal, started, evidence_per_indicator, pages_per_portal, uniform
+                )
                 totals = [a + b for a, b in zip(totals, counts, strict=True)]
     return FixtureSummary(len(portal_rows), tuple(run_ids), totals[0], totals[1], totals[2])
 
 
-def _fill_portal(conn, rng, run_id, portal, when, per_indicator, pages_per_portal) -> tuple[int, int, int]:
+def _fill_portal(conn, rng, run_id, portal, when, per_indicator, pages_per_portal, uniform) -> tuple[int, int, int]:
     hostile = portal["id"] == HOSTILE_PORTAL
     base = portal["url"] if not hostile else "https://hostile.example.org/"
     page_rows = []
@@ -189,6 +196,7 @@ def _fill_portal(conn, rng, run_id, portal, when, per_indicator, pages_per_porta
         status = "found" if roll < 0.55 else ("not_found" if roll < 0.9 else "not_reached")
         status = "found" if hostile else status
         count = per_indicator if status == "found" else (per_indicator // 3 if status == "not_found" else 0)
+        count = per_indicator if uniform else count
         for k in range(count):
             page_index = (position + k) % len(page_ids)
             snippet = _WORDS[indicator] if not hostile else HOSTILE_PAYLOADS[(position + k) % len(HOSTILE_PAYLOADS)]
@@ -199,7 +207,7 @@ def _fill_portal(conn, rng, run_id, portal, when, per_indicator, pages_per_porta
                     "page_id": page_ids[page_index],
                     "indicator": indicator,
                     "rule": _RULES[indicator],
-                    "snippet": f"{snippet} ({k})",
+                    "snippet": f"{snippet} ({k}, {portal['id']}, run {run_id})",
                     "locator": "body > main > form#feedback" if not hostile else HOSTILE_PAYLOADS[2],
                     "target_url": (HOSTILE_URL if hostile else f"{base}target-{k}") if k % 2 == 0 else None,
                     "weight": round(0.9 - 0.03 * k, 3),
