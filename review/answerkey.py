@@ -59,12 +59,31 @@ def parse_value(text: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class AnswerKey:
+    rows: tuple[AnswerRow, ...]
+    ignored_columns: tuple[str, ...]  # extra columns skipped (only with ignore_extra=True)
+
+
 def read_answer_key(
     path: str | Path, known_portals: Iterable[str] | None = None, *, allow_assessor: bool = True
 ) -> list[AnswerRow]:
-    """All rows of the file, or AnswerKeyError with every problem.
+    """All rows of the file, or AnswerKeyError with every problem (unknown columns included)."""
+    return list(load_answer_key(path, known_portals, allow_assessor=allow_assessor).rows)
+
+
+def load_answer_key(
+    path: str | Path,
+    known_portals: Iterable[str] | None = None,
+    *,
+    allow_assessor: bool = True,
+    ignore_extra: bool = False,
+) -> AnswerKey:
+    """The rows of the file, or AnswerKeyError with every problem.
 
     `known_portals`: when given, a portal id outside it is a problem of its row.
+    `ignore_extra`: columns other than the known ones are skipped (and named in the result)
+    instead of refusing the file.
     """
     text = _read_text(path)
     known = set(known_portals) if known_portals is not None else None
@@ -80,6 +99,8 @@ def read_answer_key(
     allowed = REQUIRED + (OPTIONAL if allow_assessor else ("note",))
     missing = [c for c in REQUIRED if c not in columns]
     unknown = [c for c in columns if c not in allowed]
+    ignored = tuple(unknown) if ignore_extra else ()
+    unknown = [] if ignore_extra else unknown
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if missing or unknown or duplicated:
         reasons = []
@@ -136,7 +157,7 @@ def read_answer_key(
         raise AnswerKeyError(path, problems)
     if not rows:
         raise AnswerKeyError(path, ["the file has a header but no rows"])
-    return rows
+    return AnswerKey(tuple(rows), ignored)
 
 
 def _read_text(path: str | Path) -> str:

@@ -105,3 +105,15 @@ def test_missing_database_is_exit_2(tmp_path):
     result = run("decisions", "import", str(key), "--db", f"sqlite:///{tmp_path / 'none.db'}")
     assert result.exit_code == 2 and "no database file" in result.output
     assert not (tmp_path / "none.db").exists()
+
+
+def test_extra_columns_are_refused_unless_ignored(tmp_path):
+    engine, url = demo_database(tmp_path, portals=1)
+    key = tmp_path / "key.csv"
+    key.write_text("portal,indicator,present,asessor\nfr-nat-000,open_data,1,ana\n", encoding="utf-8")
+    refused = run("decisions", "import", str(key), "--db", url)
+    assert refused.exit_code == 2 and "unknown column(s) asessor" in refused.output
+    assert decision_count(engine) == 0
+    accepted = run("decisions", "import", str(key), "--db", url, "--ignore-extra-columns")
+    assert accepted.exit_code == 0 and "ignored column(s) asessor" in accepted.output
+    assert decision_count(engine) == 1

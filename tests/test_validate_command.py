@@ -146,9 +146,10 @@ def test_bad_inputs(crawled, tmp_path):
     bad.write_text("portal,indicator,present\np00,nope,1\np00,open_data,x\n", encoding="utf-8")
     result = run("validate", "--db", url, "--truth", str(bad))
     assert result.exit_code == 2 and "line 2" in result.output and "line 3" in result.output
-    assessor_column = tmp_path / "a.csv"
-    assessor_column.write_text("portal,indicator,present,assessor\np00,open_data,1,ana\n", encoding="utf-8")
-    assert run("validate", "--db", url, "--truth", str(assessor_column)).exit_code == 2
+    extra = tmp_path / "a.csv"
+    extra.write_text("portal,indicator,present,assessor,country\np00,open_data,1,ana,X\n", encoding="utf-8")
+    ignored = run("validate", "--db", url, "--truth", str(extra))
+    assert ignored.exit_code == 0 and "ignored column(s) assessor, country" in ignored.output
     missing = run("validate", "--db", f"sqlite:///{tmp_path / 'none.db'}")
     assert missing.exit_code == 2
     unknown = run("validate", "--db", "nosuchdb://x")

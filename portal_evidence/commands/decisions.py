@@ -29,20 +29,28 @@ def command() -> None:
     is_flag=True,
     help="Accept portal ids that are not in the database (they count as candidate 0 in validate).",
 )
-def import_(file: Path, db: str | None, allow_unknown_portals: bool) -> None:
+@click.option(
+    "--ignore-extra-columns",
+    is_flag=True,
+    help="Skip columns other than portal,indicator,present,assessor,note instead of refusing the file.",
+)
+def import_(file: Path, db: str | None, allow_unknown_portals: bool, ignore_extra_columns: bool) -> None:
     """Append the decisions of FILE (CSV: portal,indicator,present[,assessor,note])."""
-    from review.answerkey import AnswerKeyError, read_answer_key
+    from review.answerkey import AnswerKeyError, load_answer_key
     from review.store import import_answer_key, known_portal_ids
 
     engine = open_engine(db)
     try:
         known = None if allow_unknown_portals else known_portal_ids(engine)
         try:
-            rows = read_answer_key(file, known)
+            key = load_answer_key(file, known, ignore_extra=ignore_extra_columns)
         except AnswerKeyError as exc:
             for problem in exc.problems:
                 click.echo(f"{file}: {problem}", err=True)
             raise BadInput(f"{file}: refused, {len(exc.problems)} problem(s); nothing imported") from None
+        if key.ignored_columns:
+            click.echo(f"{file}: ignored column(s) {', '.join(key.ignored_columns)}", err=True)
+        rows = list(key.rows)
         counts = import_answer_key(engine, rows, file.name)
     finally:
         engine.dispose()

@@ -28,17 +28,21 @@ from portal_evidence.commands._db import db_option, open_engine
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 def command(db: str | None, truth: Path | None, fmt: str) -> None:
     """Compare the latest candidate scores with verified decisions."""
-    from review.answerkey import AnswerKeyError, read_answer_key
+    from review.answerkey import AnswerKeyError, load_answer_key
     from review.validation import to_text, validate
 
     rows = None
     if truth is not None:
         try:
-            rows = read_answer_key(truth, None, allow_assessor=False)
+            # Extra columns of an outside answer key (country, url, ...) do not change the counts.
+            key = load_answer_key(truth, None, allow_assessor=False, ignore_extra=True)
         except AnswerKeyError as exc:
             for problem in exc.problems:
                 click.echo(f"{truth}: {problem}", err=True)
             raise BadInput(f"{truth}: refused, {len(exc.problems)} problem(s)") from None
+        rows = list(key.rows)
+        if key.ignored_columns:
+            click.echo(f"{truth}: ignored column(s) {', '.join(key.ignored_columns)}", err=True)
     engine = open_engine(db)
     try:
         report = validate(engine, rows, source=f"truth:{truth.name}" if truth else "review")
