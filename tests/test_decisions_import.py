@@ -74,7 +74,6 @@ def test_bad_files(tmp_path):
     cases = {
         "empty.csv": (b"", "empty file"),
         "header.csv": (b"portal,indicator\n", "missing column(s) present"),
-        "extra.csv": (b"portal,indicator,present,colour\nfr-nat-000,open_data,1,red\n", "unknown column(s) colour"),
         "latin1.csv": ("portal,indicator,present,note\nfr-nat-000,open_data,1,café\n".encode("latin-1"), "not UTF-8"),
         "binary.csv": (b"\x00\x01\x02", "not a text file"),
         "norows.csv": (b"portal,indicator,present\n", "no rows"),
@@ -107,13 +106,13 @@ def test_missing_database_is_exit_2(tmp_path):
     assert not (tmp_path / "none.db").exists()
 
 
-def test_extra_columns_are_refused_unless_ignored(tmp_path):
+def test_extra_columns_are_skipped_with_a_warning_or_refused_when_strict(tmp_path):
     engine, url = demo_database(tmp_path, portals=1)
     key = tmp_path / "key.csv"
     key.write_text("portal,indicator,present,asessor\nfr-nat-000,open_data,1,ana\n", encoding="utf-8")
-    refused = run("decisions", "import", str(key), "--db", url)
+    refused = run("decisions", "import", str(key), "--db", url, "--strict-columns")
     assert refused.exit_code == 2 and "unknown column(s) asessor" in refused.output
     assert decision_count(engine) == 0
-    accepted = run("decisions", "import", str(key), "--db", url, "--ignore-extra-columns")
-    assert accepted.exit_code == 0 and "ignored column(s) asessor" in accepted.output
+    accepted = run("decisions", "import", str(key), "--db", url)
+    assert accepted.exit_code == 0 and "warning: ignored column(s) asessor" in accepted.output
     assert decision_count(engine) == 1
