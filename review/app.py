@@ -269,6 +269,12 @@ def create_app(
             "stats": store.disagreement_stats(engine, alert_threshold),
         }
 
+    @app.get("/api/users", tags=["admin"], summary="Users, roles and assigned portals (admins)")
+    def api_users(request: Request) -> dict[str, Any]:
+        if viewer(request).role != "admin":
+            raise ReviewError("forbidden", "admins only", 403)
+        return {"users": store.users_with_assignments(engine)}
+
     @app.get("/api/docs", response_class=HTMLResponse, include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:
         schema = app.openapi()
@@ -333,7 +339,9 @@ def create_app(
             country or None, level or None, indicator or None, candidate_status or None, status or None, disagreement
         )
         data = store.portal_list(engine, user, filters)
-        return render(request, "portals.html", {**data, "filters": filters, "indicators": store.INDICATORS})
+        alerts = store.disagreement_stats(engine, alert_threshold)["alerts"] if user.is_reviewer else []
+        context = {**data, "filters": filters, "indicators": store.INDICATORS, "alerts": alerts}
+        return render(request, "portals.html", context)
 
     @app.get("/portals/{portal_id}", response_class=HTMLResponse, include_in_schema=False)
     def portal_view(request: Request, portal_id: str) -> HTMLResponse:

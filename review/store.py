@@ -117,6 +117,15 @@ def list_users(engine: Engine) -> list[UserInfo]:
         return [UserInfo(r.id, r.name, r.role) for r in rows]
 
 
+def users_with_assignments(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        assigned: dict[int, list[str]] = defaultdict(list)
+        for user_id, portal_id in conn.execute(select(Assignment.user_id, Assignment.portal_id)):
+            assigned[user_id].append(portal_id)
+        rows = conn.execute(select(User.id, User.name, User.role).where(User.active).order_by(User.name)).all()
+    return [{"name": r.name, "role": r.role, "portals": sorted(assigned.get(r.id, []))} for r in rows]
+
+
 def get_user(engine: Engine, user_id: int) -> UserInfo | None:
     with engine.connect() as conn:
         row = conn.execute(select(User.id, User.name, User.role).where(User.id == user_id, User.active)).first()

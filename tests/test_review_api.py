@@ -304,3 +304,18 @@ def test_openapi_and_docs(app):
     )
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and "/api/portals/{portal_id}/decisions" in docs.text
+
+
+def test_users_listing_is_for_admins_and_reviewers_see_alerts_on_the_list(app):
+    admin = client_for(app, "admin")[0]
+    users = {u["name"]: u for u in admin.get("/api/users").json()["users"]}
+    assert users["ana"]["role"] == "assessor" and len(users["ana"]["portals"]) == 7
+    assert_error(client_for(app, "rita")[0].get("/api/users"), 403, "forbidden")
+    assert_error(client_for(app, "ana")[0].get("/api/users"), 403, "forbidden")
+    ana, ana_token = client_for(app, "ana")
+    ben, ben_token = client_for(app, "ben")
+    portal = first_portal(ana)
+    decide(ana, ana_token, portal, "social_media", "present")
+    decide(ben, ben_token, portal, "social_media", "absent")
+    assert 'id="alerts"' in admin.get("/").text
+    assert 'id="alerts"' not in ana.get("/").text
