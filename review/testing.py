@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +14,30 @@ from review.fixtures import DEMO_USERS, add_demo_users, build
 from storage.database import open_database
 from storage.decisions import Decision
 
+# Built databases by build arguments: a test copies the file instead of building it again (the
+# build hashes four passwords with Argon2, which is slow on purpose).
+_TEMPLATES: dict[tuple[tuple[str, Any], ...], Path] = {}
+_TEMPLATE_DIR: list[Path] = []
+
 
 def demo_database(folder: Path, **build_args: Any) -> tuple[Engine, str]:
     """A fresh SQLite database in `folder` with the fixture portals and the demo users."""
-    url = f"sqlite:///{folder / 'review.db'}"
-    engine = open_database(url)
-    build(engine, **build_args)
-    add_demo_users(engine)
-    return engine, url
+    target = folder / "review.db"
+    key = tuple(sorted(build_args.items()))
+    template = _TEMPLATES.get(key)
+    if template is None:
+        if not _TEMPLATE_DIR:
+            _TEMPLATE_DIR.append(Path(tempfile.mkdtemp(prefix="review-templates-")))
+            atexit.register(shutil.rmtree, _TEMPLATE_DIR[0], True)
+        template = _TEMPLATE_DIR[0] / f"template-{len(_TEMPLATES)}.db"
+        engine = open_database(f"sqlite:///{template}")
+        build(engine, **build_args)
+        add_demo_users(engine)
+        engine.dispose()  # the last connection closing checkpoints the WAL into the file
+        _TEMPLATES[key] = template
+    shutil.copyfile(template, target)
+    url = f"sqlite:///{target}"
+    return open_database(url), url
 
 
 def login(client: Any, name: str, password: str | None = None) -> str:
