@@ -30,7 +30,8 @@ RULE = (
     "assessments agree on (one assessor suffices); unsure and open disagreements are excluded; "
     "a decision without a candidate counts as candidate 0"
 )
-DIGITS = 6
+# Metrics are printed at full float precision, so an outside scorer can compare them exactly.
+DIGITS: int | None = None
 
 
 def review_truth(engine: Engine) -> tuple[dict[tuple[str, str], str], dict[str, int], list[Mapping[str, Any]]]:
@@ -105,13 +106,7 @@ def inter_assessor(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             pairs[(a, b)].append((current[a] == "present", current[b] == "present"))
     result = []
     for (a, b), items in sorted(pairs.items()):
-        entry = rater_agreement(items)
-        for key in ("observed_agreement", "kappa"):
-            if entry[key] is not None:
-                entry[key] = round(entry[key], DIGITS)
-        if entry["kappa_ci"] is not None:
-            entry["kappa_ci"] = [round(x, DIGITS) for x in entry["kappa_ci"]]
-        result.append({"assessors": [a, b], **entry})
+        result.append({"assessors": [a, b], **rater_agreement(items)})
     return {"pairs": result}
 
 

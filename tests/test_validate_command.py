@@ -83,7 +83,7 @@ def check_against(report, expected, decisions):
         got = report["indicators"][indicator]
         assert (got["tp"], got["fp"], got["fn"], got["tn"]) == (tp, fp, fn, tn), indicator
         assert got["n"] == tp + fp + fn + tn
-        assert got["f1"] == (None if f1 is None else pytest.approx(f1, abs=1e-6))
+        assert got["f1"] == f1  # exactly: the same formula, full precision
         assert set(got) >= {"precision", "recall", "kappa", "precision_ci", "recall_ci", "f1_ci", "kappa_ci"}
     defined = [v[4] for v in expected.values() if v[4] is not None]
     assert report["macro_f1"] == pytest.approx(sum(defined) / len(defined), abs=1e-6)
