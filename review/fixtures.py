@@ -261,6 +261,10 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m review.fixtures DATABASE_URL", file=sys.stderr)
         return 2
     engine = open_database(args[0])
+    with engine.connect() as conn:
+        if conn.execute(select(Portal.id).limit(1)).first() is not None:
+            print("the database already holds portals; give the URL of a new one", file=sys.stderr)
+            return 2
     summary = build(engine)
     add_demo_users(engine)
     print(f"{summary.portals} portals, {summary.evidence} evidence rows; users: {', '.join(DEMO_USERS)}")
