@@ -13,6 +13,7 @@ check runs before the one INSERT of an action.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
@@ -70,6 +71,9 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def safe_href(url: Any) -> str | None:
     """The URL if it may be a clickable link (absolute http/https), else None: shown as text."""
     if not isinstance(url, str):
@@ -81,7 +85,7 @@ def safe_href(url: Any) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
-    if any(ord(ch) < 32 for ch in text):
+    if _CONTROL_CHARS.search(text):
         return None
     return text
 

@@ -27,12 +27,26 @@ def _rule_patterns() -> dict[str, tuple[re.Pattern[str], ...]]:
     return patterns
 
 
-def _folded_with_offsets(text: str) -> tuple[str, list[int]]:
-    """Fold `text` character by character; offsets[i] is the source index of folded char i."""
+_ASCII_FOLD = {code: " " for code in range(128) if chr(code).isspace()}
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    return " " if char.isspace() else fold(char)
+
+
+def _folded_with_offsets(text: str) -> tuple[str, list[int] | None]:
+    """Fold `text` character by character; offsets[i] is the source index of folded char i.
+
+    ASCII text folds one-to-one (lower case, whitespace to a space): offsets are then None,
+    meaning the identity, and the page pays for no per-character work.
+    """
+    if text.isascii():
+        return text.lower().translate(_ASCII_FOLD), None
     parts: list[str] = []
     offsets: list[int] = []
     for index, char in enumerate(text):
-        folded = fold(char) if not char.isspace() else " "
+        folded = char.lower() if char < "\x80" and not char.isspace() else _fold_char(char)
         parts.append(folded)
         offsets.extend([index] * len(folded))
     return "".join(parts), offsets
@@ -51,9 +65,9 @@ def match_span(rule_id: str, snippet: str) -> tuple[int, int] | None:
     for pattern in patterns:
         found = pattern.search(folded)
         if found and found.end() > found.start():
-            start = offsets[found.start()]
-            end = offsets[found.end() - 1] + 1
-            return start, end
+            if offsets is None:
+                return found.start(), found.end()
+            return offsets[found.start()], offsets[found.end() - 1] + 1
     return None
 
 
