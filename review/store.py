@@ -295,7 +295,9 @@ def decision_rows(conn: Any, portal_ids: Iterable[str] | None = None) -> list[Ma
     query = select(*_DECISION_COLUMNS).order_by(Decision.id)
     if portal_ids is not None:
         query = query.where(Decision.portal_id.in_(list(portal_ids)))
-    return [dict(r._mapping) for r in conn.execute(query)]
+    result = conn.execute(query)
+    keys = tuple(result.keys())
+    return [dict(zip(keys, r, strict=True)) for r in result.tuples()]
 
 
 def verdict_rows(rows: Iterable[Mapping[str, Any]]) -> list[DecisionRow]:
@@ -382,7 +384,11 @@ def latest_candidates_all(conn: Any) -> dict[tuple[str, str], dict[str, Any]]:
         Candidate.best_evidence_url,
         Candidate.best_evidence_id,
     ).join(latest, (Candidate.portal_id == latest.c.portal_id) & (Candidate.run_id == latest.c.run_id))
-    return {(r.portal_id, r.indicator): dict(r._mapping) for r in conn.execute(query)}
+    result = conn.execute(query)
+    keys = tuple(result.keys())
+    # dict(zip(...)) per plain tuple: several times faster than Row._mapping on thousands of rows.
+    portal_at, indicator_at = keys.index("portal_id"), keys.index("indicator")
+    return {(r[portal_at], r[indicator_at]): dict(zip(keys, r, strict=True)) for r in result.tuples()}
 
 
 # -- views ---------------------------------------------------------------------------------------
