@@ -7,7 +7,9 @@ database with 400 portals x 9 indicators x 20 evidence rows in each of two crawl
 app under uvicorn on 127.0.0.1 in this process, logs in as an assessor assigned to every portal,
 and times `GET /portals/{id}` (HTML) and `GET /api/portals/{id}` (JSON) over real HTTP for
 randomly chosen portals after a warm-up. Prints p50/p95/max per endpoint; the issue's bar is a
-p95 below 100 ms, and the exit code is 1 above it. A script, not a test: timings depend on the machine.
+p95 below 100 ms, and the exit code is 1 above it. The portals list and "next unreviewed" are
+timed too, for information. The client runs in the same process as the server, so the figures
+include the client's share of the two cores. A script, not a test: timings depend on the machine.
 """
 
 from __future__ import annotations
@@ -92,6 +94,15 @@ def main() -> int:
                     timings.append((time.perf_counter() - begin) * 1000)
                     response.raise_for_status()
                 results[name] = timings
+            # Not under the bar, for information: the list of all portals and "next unreviewed".
+            extra: dict[str, list[float]] = {}
+            for name, path in (("portals list (HTML)", "/"), ("next unreviewed (API)", "/api/next")):
+                timings = []
+                for _ in range(max(5, args.requests // 15)):
+                    begin = time.perf_counter()
+                    client.get(path).raise_for_status()
+                    timings.append((time.perf_counter() - begin) * 1000)
+                extra[name] = timings
             sample = client.get(f"/api/portals/{portals[0]}").json()
             rows = sum(len(i["evidence"]) for i in sample["indicators"])
     finally:
@@ -105,8 +116,10 @@ def main() -> int:
         p95 = percentile(timings, 0.95)
         worst = max(worst, p95)
         print(
-            f"{name:<20} p50 {statistics.median(timings):6.1f} ms  p95 {p95:6.1f} ms  max {max(timings):6.1f} ms"
+            f"{name:<22} p50 {statistics.median(timings):6.1f} ms  p95 {p95:6.1f} ms  max {max(timings):6.1f} ms"
         )
+    for name, timings in extra.items():
+        print(f"{name:<22} p50 {statistics.median(timings):6.1f} ms  (not under the bar)")
     verdict = "meets" if worst < BAR_P95_MS else "MISSES"
     print(f"bar: p95 < {BAR_P95_MS:.0f} ms -> {verdict}")
     return 0 if worst < BAR_P95_MS else 1
