@@ -8,7 +8,6 @@ here as text and is encoded with the declared codec; the output files in pages/ 
 test checks that they match this script.
 """
 
-# ruff: noqa: E501  (the pages are HTML text; wrapping their lines would change the fixtures)
 from __future__ import annotations
 
 from pathlib import Path
