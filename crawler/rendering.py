@@ -106,7 +106,7 @@ def abort_request(request: object) -> bool:
     return _policy is not None and not _policy.allows(url)
 
 
-async def settle(page: Any, timeout_ms: int = 3000) -> None:
+async def settle(page: Any, timeout_ms: int = 2000) -> None:
     """Page method run after navigation: wait until script-loaded data has arrived (network idle).
 
     A page that never goes idle (polling, streaming) is read as it is after `timeout_ms`.

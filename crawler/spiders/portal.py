@@ -9,9 +9,11 @@ item pipelines validate, de-duplicate and store.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -67,6 +69,9 @@ class PortalSpider(scrapy.Spider):
         self._context_name = "render-0"
         self._can_render: bool | None = None
         self._robots: Any = None
+        self._closing: set[asyncio.Future] = set()  # page closings in progress (kept referenced)
+        self._context_users: Counter[str] = Counter()  # render requests not yet over, per context
+        self._contexts: dict[str, Any] = {}  # browser context objects seen, by name
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -204,10 +209,21 @@ class PortalSpider(scrapy.Spider):
     def _render_meta(self) -> dict[str, Any]:
         # A fresh browser context every `context_pages` rendered pages; the retired one is closed
         # when its last page closes (see _release_page), so the browser's memory stays flat.
-        self._context_name = f"render-{self._render_count // self.config.context_pages}"
+        name = f"render-{self._render_count // self.config.context_pages}"
+        if name != self._context_name:
+            retired = self._context_name
+            self._context_name = name
+            if self._context_users[retired] <= 0 and retired in self._contexts:
+                # Every request of the retired context was already over: close it now.
+                self._context_users.pop(retired, None)
+                self._schedule(self._close_context(self._contexts.pop(retired)))
         self._render_count += 1
+        self._context_users[name] += 1
         return {
             "playwright": True,
+            # A failed render is not retried: the static page is analysed instead (auto), and a
+            # retry would re-use the broken page object that scrapy-playwright keeps in meta.
+            "dont_retry": True,
             "playwright_include_page": True,
             "playwright_context": self._context_name,
             "playwright_page_methods": [scrapy_playwright_method(settle)],
@@ -230,7 +246,7 @@ class PortalSpider(scrapy.Spider):
         meta = response.meta
         portal_id: str = meta["pe_portal"]
         rendered = "playwright" in response.flags
-        if rendered or "playwright_page" in meta:
+        if meta.get("playwright"):
             await self._release_page(meta.pop("playwright_page", None), meta.get("playwright_context"))
         for output in self._page_outputs(response, portal_id, rendered):
             yield output
@@ -309,7 +325,8 @@ class PortalSpider(scrapy.Spider):
     async def page_failed(self, failure: Failure) -> AsyncIterator[Any]:
         request = failure.request
         meta = request.meta
-        await self._release_page(meta.pop("playwright_page", None), meta.get("playwright_context"))
+        if meta.get("playwright"):
+            await self._release_page(meta.pop("playwright_page", None), meta.get("playwright_context"))
         portal_id = meta.get("pe_portal")
         if portal_id is None:
             return
@@ -353,15 +370,48 @@ class PortalSpider(scrapy.Spider):
         return item
 
     async def _release_page(self, page: Any, context_name: str | None) -> None:
+        """Close a rendered page, and its context once retired and empty, without ever blocking.
+
+        A page whose renderer is busy (a script that never ends) can take long to close; the
+        callback must not wait for it, or the crawl's slots fill up with stuck callbacks.
+        """
+        # A retired context is closed only when every request assigned to it is over: closing it
+        # while a request still waits to open its page there leaves that request hanging.
+        last_user = False
+        if context_name is not None:
+            self._context_users[context_name] -= 1
+            last_user = self._context_users[context_name] <= 0 and context_name != self._context_name
+            if last_user:
+                del self._context_users[context_name]
         if page is None:
+            if last_user and context_name in self._contexts:
+                self._schedule(self._close_context(self._contexts.pop(context_name)))
             return
+        if context_name is not None and not last_user:
+            self._contexts[context_name] = page.context
+        elif last_user:
+            self._contexts.pop(context_name, None)
+        self._schedule(self._close_page(page, last_user))
+
+    def _schedule(self, coroutine: Any) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _close_page(self, page: Any, close_context: bool) -> None:
         context = page.context
         try:
-            await page.close()
-            if not context.pages and context_name is not None and context_name != self._context_name:
-                await context.close()
+            await asyncio.wait_for(page.close(), timeout=10)
         except Exception as exc:  # a crashed page or browser must not stop the crawl
             self.logger.debug("closing a rendered page failed: %s", exc)
+        if close_context:
+            await self._close_context(context)
+
+    async def _close_context(self, context: Any) -> None:
+        try:
+            await asyncio.wait_for(context.close(), timeout=10)
+        except Exception as exc:
+            self.logger.debug("closing a browser context failed: %s", exc)
 
     # -- sitemaps ------------------------------------------------------------------------------
 
