@@ -274,6 +274,9 @@ def _match_text(rule: Rule, ctx: _Context) -> Iterator[Hit]:
         key = "+".join(sorted(regions))
         if not rule.words_index.possible(*ctx.token_view(key, texts), enough=min_distinct):
             return
+    needs_text = rule.options.get("needs_text")
+    if needs_text is not None and not any(n in t.folded for t in texts for n in needs_text):
+        return
     skip_questions = rule.options.get("skip_questions", False)
     pattern_not = rule.regex.get("pattern_not")
     locator = _text_locator(regions)

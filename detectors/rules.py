@@ -22,7 +22,7 @@ from lxml.cssselect import CSSSelector, SelectorError
 
 from detectors.document import REGIONS
 from detectors.errors import RuleError
-from detectors.folding import WordIndex, compile_words, word_index
+from detectors.folding import WordIndex, compile_words, fold_lines, word_index
 from detectors.model import INDICATORS
 
 RULES_DIR = Path(__file__).with_name("rules")
@@ -41,7 +41,7 @@ KIND_KEYS: dict[str, set[str]] = {
     "schema": {"types"},
     "title": _TEXTUAL | {"targets"},
     "url": _TEXTUAL,
-    "text": _TEXTUAL | {"regions", "min_count", "min_distinct", "skip_questions"},
+    "text": _TEXTUAL | {"regions", "min_count", "min_distinct", "skip_questions", "needs_text"},
     "selector": _TEXTUAL | {"css", "regions", "regions_not"},
 }
 FIELD_KINDS = frozenset({"text", "search", "email", "tel", "textarea", "radio", "checkbox", "file", "select",
@@ -194,6 +194,13 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
         _check_field_kinds(rule_id, "types", raw["types"])
         options["types"] = tuple(raw["types"])
         regex.pop("types", None)
+    if "needs_text" in raw:
+        # A speed hint for `pattern` rules: literal (folded) strings one of which must occur
+        # for the pattern to be tried at all.
+        hint = raw["needs_text"]
+        if not isinstance(hint, list) or not hint or not all(isinstance(h, str) and h for h in hint):
+            raise _fail(rule_id, "needs_text: must be a non-empty list of non-empty strings")
+        options["needs_text"] = tuple(fold_lines(h) for h in hint)
     if "role" in raw:
         if not isinstance(raw["role"], str) or not raw["role"]:
             raise _fail(rule_id, "role: must be a non-empty string")
