@@ -47,7 +47,7 @@ def test_project_settings_are_polite() -> None:
     assert settings.getbool("ROBOTSTXT_OBEY")
     assert settings["ROBOTSTXT_PARSER"].endswith("ProtegoRobotParser")
     assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2
-    assert settings.getfloat("DOWNLOAD_DELAY") >= 1 and settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert settings.getfloat("DOWNLOAD_DELAY") >= 0.5 and settings.getbool("AUTOTHROTTLE_ENABLED")
     assert settings["USER_AGENT"].startswith("portal-evidence/") and "+http" in settings["USER_AGENT"]
     assert list(settings.getdict("ITEM_PIPELINES")) == [
         "pipelines.validate.ValidatePagePipeline",

@@ -189,6 +189,9 @@ class PortalSpider(scrapy.Spider):
 
     def _page_request(self, portal_id: str, entry: Entry, render: bool) -> scrapy.Request:
         meta: dict[str, Any] = {
+            # Politeness per server: host *and* port (Scrapy's slots are per host name, which
+            # would make portals served on one address with different ports wait for each other).
+            "download_slot": urlsplit(entry.url).netloc,
             "pe_portal": portal_id,
             "pe_url": entry.url,
             "pe_depth": entry.depth,
