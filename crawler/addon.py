@@ -77,7 +77,9 @@ def rendering_settings(config: CrawlConfig, timeout_s: float, proxy: dict[str, s
         "PLAYWRIGHT_ABORT_REQUEST": "crawler.rendering.abort_request",
         # Contexts are recycled by the spider (a new one every PORTAL_EVIDENCE_CONTEXT_PAGES pages,
         # the old one closed when its last page closes), so memory stays flat.
-        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,
+        # Pages are pooled and re-used by the spider; creating one must never wait for a free
+        # slot (Scrapy's CONCURRENT_REQUESTS bounds how many render at once).
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 64,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(timeout_s * 1000),
     }
 

@@ -32,7 +32,7 @@ from crawler.items import PageItem
 from crawler.links import extract_links
 from crawler.linkscore import score_link
 from crawler.middlewares import OffsiteRedirect
-from crawler.rendering import BrowserPolicy, needs_rendering, set_browser_policy, settle
+from crawler.rendering import BrowserPolicy, needs_rendering, prepare_page, set_browser_policy, settle
 from crawler.traps import canonical_url
 from detectors import detect, page_from_bytes
 from detectors.errors import InputError
@@ -72,6 +72,8 @@ class PortalSpider(scrapy.Spider):
         self._closing: set[asyncio.Future] = set()  # page closings in progress (kept referenced)
         self._context_users: Counter[str] = Counter()  # render requests not yet over, per context
         self._contexts: dict[str, Any] = {}  # browser context objects seen, by name
+        self._page_pool: list[tuple[Any, str]] = []  # free rendered pages (page, context name)
+        self._page_pool_size = 8
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -216,21 +218,38 @@ class PortalSpider(scrapy.Spider):
         if name != self._context_name:
             retired = self._context_name
             self._context_name = name
+            for page, _ in self._page_pool:  # pooled pages of the retired context are done
+                self._schedule(self._close_page(page, close_context=False))
+            self._page_pool.clear()
             if self._context_users[retired] <= 0 and retired in self._contexts:
                 # Every request of the retired context was already over: close it now.
                 self._context_users.pop(retired, None)
                 self._schedule(self._close_context(self._contexts.pop(retired)))
         self._render_count += 1
         self._context_users[name] += 1
-        return {
+        meta: dict[str, Any] = {}
+        page = self._pooled_page(name)
+        if page is not None:
+            meta["playwright_page"] = page  # scrapy-playwright navigates this open page again
+        return meta | {
             "playwright": True,
             # A failed render is not retried: the static page is analysed instead (auto), and a
             # retry would re-use the broken page object that scrapy-playwright keeps in meta.
             "dont_retry": True,
             "playwright_include_page": True,
             "playwright_context": self._context_name,
+            "playwright_page_init_callback": prepare_page,
             "playwright_page_methods": [scrapy_playwright_method(settle)],
         }
+
+    def _pooled_page(self, context_name: str) -> Any:
+        """A free open page of the current context, if one is pooled."""
+        while self._page_pool:
+            page, name = self._page_pool.pop()
+            if name == context_name and not page.is_closed():
+                return page
+            self._schedule(self._close_page(page, close_context=False))
+        return None
 
     def _on_idle(self) -> None:
         """Safety net: if requests vanished without a callback, release their slots and go on."""
@@ -329,7 +348,9 @@ class PortalSpider(scrapy.Spider):
         request = failure.request
         meta = request.meta
         if meta.get("playwright"):
-            await self._release_page(meta.pop("playwright_page", None), meta.get("playwright_context"))
+            # A page whose rendering failed may hang again: it is closed, not re-used.
+            await self._release_page(meta.pop("playwright_page", None), meta.get("playwright_context"),
+                                     reusable=False)
         portal_id = meta.get("pe_portal")
         if portal_id is None:
             return
@@ -372,7 +393,7 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"portal_evidence/pages/{item.status}")
         return item
 
-    async def _release_page(self, page: Any, context_name: str | None) -> None:
+    async def _release_page(self, page: Any, context_name: str | None, reusable: bool = True) -> None:
         """Close a rendered page, and its context once retired and empty, without ever blocking.
 
         A page whose renderer is busy (a script that never ends) can take long to close; the
@@ -394,6 +415,12 @@ class PortalSpider(scrapy.Spider):
             self._contexts[context_name] = page.context
         elif last_user:
             self._contexts.pop(context_name, None)
+        # Re-use the page for the next rendering (a new page costs a renderer process start,
+        # about half of a render): pages of the current context go back to a small pool.
+        if (reusable and context_name == self._context_name and not page.is_closed()
+                and len(self._page_pool) < self._page_pool_size):
+            self._page_pool.append((page, context_name))
+            return
         self._schedule(self._close_page(page, last_user))
 
     def _schedule(self, coroutine: Any) -> None:
