@@ -103,7 +103,7 @@ EXTENSIONS = {
 ADDONS = {"crawler.addon.PortalEvidenceAddon": 0}
 PORTAL_EVIDENCE_RENDER = "auto"
 PORTAL_EVIDENCE_CHROMIUM = os.environ.get("PORTAL_EVIDENCE_CHROMIUM", "/usr/bin/chromium")
-PORTAL_EVIDENCE_CONTEXT_PAGES = 20
+PORTAL_EVIDENCE_CONTEXT_PAGES = 50
 
 if os.environ.get("PORTAL_EVIDENCE_PROFILE") == "fast":
     # Tests and benchmarks against 127.0.0.1 only.

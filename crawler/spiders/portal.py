@@ -91,6 +91,10 @@ class PortalSpider(scrapy.Spider):
         spider.config = CrawlConfig.from_settings(settings)
         spider.depth_limit = settings.getint("DEPTH_LIMIT", spider.config.depth_limit)
         spider.window = max(2, 2 * settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
+        if spider.config.render == "always":
+            # Every page goes through the browser: a few at a time per portal, so that each new
+            # request finds a page released by the previous one (re-used, no renderer start).
+            spider.window = min(spider.window, 8)
         # The seeds file is read (and refused as a whole if malformed) before anything is requested.
         spider.portals = load_seeds(spider.seeds_file)
         for seed in spider.portals:
