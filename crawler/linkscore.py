@@ -76,6 +76,12 @@ class LinkScore:
 
 def score_link(url: str, text: str = "", title: str = "") -> LinkScore:
     """Sum of the weights of the hint groups that the link's text/title or URL path matches."""
+    # Navigation links repeat on every page of a portal: score each (url, text, title) once.
+    return _score_link(url, text, title)
+
+
+@lru_cache(maxsize=65536)
+def _score_link(url: str, text: str, title: str) -> LinkScore:
     label = fold(f"{text} {title}")
     parts = urlsplit(url)
     path = fold(_URL_SEPARATORS.sub(" ", unquote(f"{parts.path} {parts.query}")))

@@ -208,7 +208,9 @@ class PortalSpider(scrapy.Spider):
             meta.update(self._render_meta())
         return scrapy.Request(
             entry.url,
-            callback=self.parse_page,
+            # Plain fetches get a plain generator callback: Scrapy's async-generator path costs
+            # measurably more per page, and only rendered pages need to await (closing pages).
+            callback=self.parse_page if render else self.parse_static,
             errback=self.page_failed,
             meta=meta,
             priority=entry.priority,
@@ -267,6 +269,9 @@ class PortalSpider(scrapy.Spider):
             raise DontCloseSpider
 
     # -- callbacks -----------------------------------------------------------------------------
+
+    def parse_static(self, response: scrapy.http.Response) -> Iterator[Any]:
+        yield from self._page_outputs(response, response.meta["pe_portal"], rendered=False)
 
     async def parse_page(self, response: scrapy.http.Response) -> AsyncIterator[Any]:
         meta = response.meta
