@@ -124,7 +124,9 @@ def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
         return
     if rule.words is not None:
         index = rule.words_index
-        if index is not None and not index.possible(*ctx.token_view("links", blob=ctx.link_text_blob)):
+        if index is not None and not index.possible(
+            *ctx.token_view("links", blob=ctx.link_text_blob), haystacks=(ctx.link_text_blob,)
+        ):
             return
         if not rule.words.search(ctx.link_text_blob):
             return
@@ -272,7 +274,9 @@ def _match_text(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     # Token prefilter: skip the scan when too few of the rule's words can occur at all.
     if rule.words_index is not None and "pattern" not in rule.regex:
         key = "+".join(sorted(regions))
-        if not rule.words_index.possible(*ctx.token_view(key, texts), enough=min_distinct):
+        if not rule.words_index.possible(
+            *ctx.token_view(key, texts), enough=min_distinct, haystacks=(t.folded for t in texts)
+        ):
             return
     needs_text = rule.options.get("needs_text")
     if needs_text is not None and not any(n in t.folded for t in texts for n in needs_text):

@@ -165,15 +165,17 @@ class WordIndex:
     A page's folded text is split into `\\w+` tokens once. A word can only match if all of its
     whole tokens are present (and, for a `prefix*` word, some token starts with its stem), so a
     rule is skipped without running its regex when too few of its words are possible. Words that
-    start with CJK script or punctuation cannot be decided from tokens (`always`).
+    cannot be split into tokens (Chinese/Japanese script, a leading punctuation mark) are checked
+    instead by plain substring tests of their space-separated parts, a necessary condition too:
+    one CJK phrase in a list must not turn the cheap test off for the whole list.
     """
 
     words: tuple[tuple[frozenset[str], str], ...]  # (whole tokens, stem or "") per word
-    always: bool
+    substrings: tuple[tuple[str, ...], ...] = ()  # parts that must all occur, per untokenisable word
 
-    def possible(self, tokens: frozenset[str], sorted_tokens: list[str], enough: int = 1) -> bool:
-        if self.always:
-            return True
+    def possible(
+        self, tokens: frozenset[str], sorted_tokens: list[str], enough: int = 1, haystacks: Iterable[str] = ()
+    ) -> bool:
         count = 0
         for whole, stem in self.words:
             if not whole <= tokens:
@@ -185,22 +187,29 @@ class WordIndex:
             count += 1
             if count >= enough:
                 return True
+        if self.substrings:
+            haystacks = tuple(haystacks)
+            for parts in self.substrings:
+                if all(any(part in h for h in haystacks) for part in parts):
+                    count += 1
+                    if count >= enough:
+                        return True
         return False
 
 
 def word_index(words: Iterable[str]) -> WordIndex:
     entries: set[tuple[frozenset[str], str]] = set()
-    always = False
+    substrings: set[tuple[str, ...]] = set()
     for word in words:
         core = fold(word.rstrip("*"))
         tokens = TOKENS.findall(core)
         if not tokens or _is_cjk(core[0]) or not (core[0].isalnum() or core[0] == "_") or any(
             _is_cjk(ch) for ch in core
         ):
-            always = True
+            substrings.add(tuple(core.split(" ")))
             continue
         stem = ""
         if word.endswith("*") and core[-1].isalnum():
             stem = tokens.pop()
         entries.add((frozenset(tokens), stem))
-    return WordIndex(tuple(sorted(entries, key=lambda e: (len(e[0]), e[1]))), always)
+    return WordIndex(tuple(sorted(entries, key=lambda e: (len(e[0]), e[1]))), tuple(sorted(substrings)))
