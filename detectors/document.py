@@ -51,7 +51,7 @@ _MAX_ASSETS = 5_000
 _MAX_TEXT = 400_000  # characters of text kept per region: enough for any real page, bounded for 20 MB ones
 
 
-@dataclass
+@dataclass(slots=True)
 class Link:
     href: str  # absolute URL ("" when missing)
     raw_href: str
@@ -63,7 +63,7 @@ class Link:
     logo: bool = False  # the link is an image or is marked as the site's logo/brand
 
 
-@dataclass
+@dataclass(slots=True)
 class Field:
     tag: str  # input, textarea, select, button
     type: str
@@ -72,7 +72,7 @@ class Field:
     element: etree._Element
 
 
-@dataclass
+@dataclass(slots=True)
 class Form:
     action: str  # absolute URL
     method: str
@@ -85,7 +85,7 @@ class Form:
     heading: str = ""  # nearest preceding heading, folded
 
 
-@dataclass
+@dataclass(slots=True)
 class Asset:
     tag: str
     url: str
@@ -93,7 +93,7 @@ class Asset:
     element: etree._Element
 
 
-@dataclass
+@dataclass(slots=True)
 class Heading:
     level: int
     text: str
@@ -139,6 +139,7 @@ _TOKEN_RE = re.compile(
 )
 # Tags that may open a region; any other element without a role inherits its parent's region.
 _REGION_OPENERS = frozenset(_REGION_TAGS) | {"main"}
+_MAIN_OR_ASIDE = frozenset({"main", "aside"})
 
 
 def _region_of(el: etree._Element, tag: str, inherited: str) -> str:
@@ -239,23 +240,33 @@ def _collect(doc: Document, root: etree._Element) -> None:
     skip_tags = _SKIP_TEXT_TAGS
     heading_tags = _HEADING_TAGS
 
-    def add_text(region: str, chunk: str) -> None:
-        if sizes[region] < _MAX_TEXT:
-            texts[region].append(chunk)
-            sizes[region] += len(chunk)
-
+    openers, containers = _REGION_OPENERS, _CONTAINER_TAGS
+    # The body of this loop runs for every element of the page: it is the hot path of the
+    # detectors, so the common cases are inlined (no call for an element that inherits its
+    # parent's region, none to append text).
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):
             continue
         parent = el.getparent()
         inherited = region_of.get(parent, "main") if parent is not None else "main"
-        region = "" if inherited == "" or tag in skip_tags else _region_of(el, tag, inherited)
+        if inherited == "" or tag in skip_tags:
+            region = ""
+        elif tag in openers or (tag in containers and inherited in _MAIN_OR_ASIDE) or el.get("role") is not None:
+            region = _region_of(el, tag, inherited)
+        else:
+            region = inherited
         region_of[el] = region
-        if region and el.text:
-            add_text(region, el.text)
-        if inherited and el.tail:
-            add_text(inherited, el.tail)
+        if region:
+            chunk = el.text
+            if chunk and sizes[region] < _MAX_TEXT:
+                texts[region].append(chunk)
+                sizes[region] += len(chunk)
+        if inherited:
+            chunk = el.tail
+            if chunk and sizes[inherited] < _MAX_TEXT:
+                texts[inherited].append(chunk)
+                sizes[inherited] += len(chunk)
         if not region and tag not in interesting:
             continue
         if tag == "form":
@@ -325,9 +336,14 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
         if len(doc.links) >= _MAX_LINKS:
             return
         raw = (el.get("href") or "").strip()
-        alts = [img.get("alt") or "" for img in el.iter("img")] if tag == "a" else []
-        parts = [text_content(el) if tag == "a" else "", *alts]
-        parts += [el.get("title") or "", el.get("aria-label") or "", el.get("alt") or ""]
+        if tag != "a":
+            alts, visible = [], ""
+        elif len(el):  # a link with children: its text is spread over them, maybe an image
+            alts = [img.get("alt") or "" for img in el.iter("img")]
+            visible = "".join(el.itertext())
+        else:  # the common case, a link holding only text
+            alts, visible = [], el.text or ""
+        parts = [visible, *alts, el.get("title"), el.get("aria-label"), el.get("alt")]
         text = _clean(" ".join(p for p in parts if p))
         rel = (el.get("rel") or "").lower()
         marks = f"{el.get('class') or ''} {el.get('id') or ''}".lower()

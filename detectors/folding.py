@@ -131,8 +131,12 @@ def _trie_regex(node: dict) -> str:
 def compile_words(words: Iterable[str]) -> re.Pattern[str]:
     """One trie-shaped regex over folded words (fast on long texts, longest match first).
 
-    Words that start with a letter or digit of an alphabetic script get a single left word
-    boundary; Chinese/Japanese words and words starting with punctuation get none.
+    Words that start with a letter or digit of an alphabetic script get a left word boundary;
+    Chinese/Japanese words and words starting with punctuation get none. The boundary is
+    checked just after the first character (`w(?<!\\w.)...` rather than `(?<!\\w)w...`), so every
+    branch of the pattern starts with a literal character: Python's regex engine then skips,
+    in C, every position whose character cannot start a word, instead of trying the whole
+    alternation at each position.
     """
     bounded: dict = {}
     free: dict = {}
@@ -147,12 +151,9 @@ def compile_words(words: Iterable[str]) -> re.Pattern[str]:
         count += 1
     if not count:
         raise ValueError("empty word list")
-    parts = []
-    if bounded:
-        parts.append(r"(?<!\w)" + _trie_regex(bounded))
-    if free:
-        parts.append(_trie_regex(free))
-    return re.compile("|".join(parts))
+    branches = [token + r"(?<!\w.)" + _trie_regex(child) for token, child in bounded.items()]
+    branches += [token + _trie_regex(child) for token, child in free.items()]
+    return re.compile("|".join(branches))
 
 
 TOKENS = re.compile(r"\w+")

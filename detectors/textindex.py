@@ -15,9 +15,25 @@ from functools import cached_property
 
 from detectors.folding import TOKENS, fold_lines
 
-# Sentence boundaries: end punctuation followed by a capital letter (so "Tel. 0841" and
-# "W.I Tel: 1 (876)" stay whole), or CJK full stops.
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÞА-ЯЁ])|(?<=[。！？])")
+# Sentence boundaries: end punctuation followed by spaces and a capital letter (so "Tel. 0841"
+# and "W.I Tel: 1 (876)" stay whole), or CJK full stops. The pattern starts with the
+# punctuation itself (no lookbehind), so the regex engine skips to candidates in C.
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZÀ-ÞА-ЯЁ])|[。！？]")
+
+
+def split_sentences(raw: str) -> list[str]:
+    """Non-empty, stripped sentence chunks of a text, each keeping its end punctuation."""
+    chunks: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(raw):
+        piece = raw[start:match.start() + 1].strip()
+        if piece:
+            chunks.append(piece)
+        start = match.end()
+    piece = raw[start:].strip()
+    if piece:
+        chunks.append(piece)
+    return chunks
 
 
 @dataclass
@@ -28,7 +44,7 @@ class RegionText:
 
     @classmethod
     def build(cls, raw: str) -> RegionText:
-        chunks = [p.strip() for p in _SENTENCE.split(raw) if p and p.strip()]
+        chunks = split_sentences(raw)
         folded = fold_lines("\n".join(chunks))
         starts = [0]
         for line in folded.split("\n")[:-1]:
