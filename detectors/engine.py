@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from detectors.document import Document, css_path, host_of, parse, text_content
-from detectors.folding import TOKENS, fold
+from detectors.folding import TOKENS, TokenView, fold, fold_cached
 from detectors.language import content_language_header, declared_language, page_language
 from detectors.model import Evidence, IndicatorResult, Page, PageResult
 from detectors.rules import Rule, RuleSet, default_rules
@@ -44,7 +44,7 @@ class _Context:
     doc: Document
     own_host: str
     regions: dict[str, RegionText] = field(default_factory=dict)
-    tokens: dict[str, tuple[frozenset[str], list[str]]] = field(default_factory=dict)
+    tokens: dict[str, TokenView] = field(default_factory=dict)
     _href_blob: str | None = None
     _link_text_blob: str | None = None
     _line_starts: dict[str, list[int]] = field(default_factory=dict)
@@ -99,16 +99,16 @@ class _Context:
             out.append(self.regions[region])
         return out
 
-    def token_view(self, key: str, texts: list[RegionText] | None = None, blob: str = "") -> tuple[
-        frozenset[str], list[str]
-    ]:
-        """The set and sorted list of tokens of some regions (or of a blob), cached under `key`."""
-        if key not in self.tokens:
-            found = frozenset().union(*(t.tokens for t in texts)) if texts is not None else frozenset(
-                TOKENS.findall(blob)
-            )
-            self.tokens[key] = (found, sorted(found))
-        return self.tokens[key]
+    def token_view(self, key: str, texts: list[RegionText] | None = None, blob: str = "") -> TokenView:
+        """The tokens of some regions (or of a blob), cached under `key`."""
+        view = self.tokens.get(key)
+        if view is None:
+            if texts is not None:
+                found = texts[0].tokens if len(texts) == 1 else frozenset().union(*(t.tokens for t in texts))
+            else:
+                found = frozenset(TOKENS.findall(blob))
+            view = self.tokens[key] = TokenView(found)
+        return view
 
 
 def _snip(text: str, limit: int = SNIPPET_CHARS) -> str:
@@ -160,7 +160,7 @@ def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     if rule.words is not None:
         index = rule.words_index
         if index is not None and not index.possible(
-            *ctx.token_view("links", blob=ctx.link_text_blob), haystacks=(ctx.link_text_blob,)
+            ctx.token_view("links", blob=ctx.link_text_blob), haystacks=(ctx.link_text_blob,)
         ):
             return
         found = ctx.matching_links(rule.words, "text")
@@ -282,15 +282,13 @@ def _match_schema(rule: Rule, ctx: _Context) -> Iterator[Hit]:
 
 def _match_title(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     targets = rule.options.get("targets", ("title", "h1"))
-    candidates: list[tuple[str, str]] = []
-    if "title" in targets and ctx.doc.title:
-        candidates.append((ctx.doc.title, "title"))
+    if "title" in targets and ctx.doc.title and _text_ok(rule, fold_cached(ctx.doc.title)):
+        yield Hit(_snip(ctx.doc.title), "title", None)
     for heading in ctx.doc.headings:
-        if f"h{heading.level}" in targets and heading.region not in ("nav", "footer", "cookie"):
-            candidates.append((heading.text, css_path(heading.element)))
-    for text, locator in candidates:
-        if _text_ok(rule, fold(text)):
-            yield Hit(_snip(text), locator, None)
+        if f"h{heading.level}" in targets and heading.region not in ("nav", "footer", "cookie") and _text_ok(
+            rule, heading.folded
+        ):
+            yield Hit(_snip(heading.text), css_path(heading.element), None)  # located only when it matches
 
 
 def _match_url(rule: Rule, ctx: _Context) -> Iterator[Hit]:
@@ -315,16 +313,18 @@ def _match_text(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     texts = ctx.region_texts(regions)
     min_count = rule.options.get("min_count", 1)
     min_distinct = rule.options.get("min_distinct", 1)
-    # Token prefilter: skip the scan when too few of the rule's words can occur at all.
+    needs_text = rule.options.get("needs_text")
+    # Token prefilter: skip the scan when too few of the rule's words can occur at all, and
+    # else scan only the sentences that hold a literal of a word that can.
     if rule.words_index is not None and "pattern" not in rule.regex:
         key = "+".join(sorted(regions))
-        if not rule.words_index.possible(
-            *ctx.token_view(key, texts), enough=min_distinct, haystacks=(t.folded for t in texts)
-        ):
+        needles = rule.words_index.needles(
+            ctx.token_view(key, texts), enough=min_distinct, haystacks=[t.folded for t in texts]
+        )
+        if needles is None:
             return
-    needs_text = rule.options.get("needs_text")
-    if needs_text is not None and not any(n in t.folded for t in texts for n in needs_text):
-        return
+        if rule.words_index.sentence_safe:
+            needs_text = needles
     skip_questions = rule.options.get("skip_questions", False)
     pattern_not = rule.regex.get("pattern_not")
     locator = _text_locator(regions)
@@ -333,26 +333,43 @@ def _match_text(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     count = 0
     for text in texts:
         used: set[int] = set()
-        for finder in finders:
-            for match in finder.finditer(text.folded):
-                index = text.chunk_at(match.start())
-                if rule.words_not is not None or pattern_not is not None or skip_questions:
-                    sentence = text.folded_chunk(index)
-                    if skip_questions and sentence.rstrip().endswith(("?", "？", "؟")):
-                        continue  # a question ("Is there a city app?") asserts nothing
-                    if rule.words_not is not None and rule.words_not.search(sentence):
-                        continue  # e.g. a negation in the same sentence
-                    if pattern_not is not None and pattern_not.search(sentence):
-                        continue
-                count += 1
-                matched.add(match.group(0))
-                if index not in used and len(hits) < rule.max_evidence:
-                    used.add(index)
-                    hits.append(Hit(_snip(text.raw_chunks[index]), locator, None))
-                elif count >= min_count and len(matched) >= min_distinct and len(hits) >= rule.max_evidence:
-                    break  # decided, and snippets enough: the rest of the matches change nothing
+        for index, match in _scan(text, finders, needs_text):
+            if rule.words_not is not None or pattern_not is not None or skip_questions:
+                sentence = text.folded_chunk(index)
+                if skip_questions and sentence.rstrip().endswith(("?", "？", "؟")):
+                    continue  # a question ("Is there a city app?") asserts nothing
+                if rule.words_not is not None and rule.words_not.search(sentence):
+                    continue  # e.g. a negation in the same sentence
+                if pattern_not is not None and pattern_not.search(sentence):
+                    continue
+            count += 1
+            matched.add(match.group(0))
+            if index not in used and len(hits) < rule.max_evidence:
+                used.add(index)
+                hits.append(Hit(_snip(text.raw_chunks[index]), locator, None))
+            elif count >= min_count and len(matched) >= min_distinct and len(hits) >= rule.max_evidence:
+                break  # decided, and snippets enough: the rest of the matches change nothing
     if count >= min_count and len(matched) >= min_distinct:
         yield from hits
+
+
+def _scan(
+    text: RegionText, finders: list[re.Pattern[str]], needs_text: tuple[str, ...] | None
+) -> Iterator[tuple[int, re.Match[str]]]:
+    """(chunk index, match) of each finder over a region's text, finder by finder, in text order.
+
+    With `needs_text`, only the sentences holding one of those strings are scanned.
+    """
+    if needs_text is None:
+        for finder in finders:
+            for match in finder.finditer(text.folded):
+                yield text.chunk_at(match.start()), match
+        return
+    chunks = text.chunks_containing(needs_text)
+    for finder in finders:
+        for index in chunks:
+            for match in finder.finditer(text.folded_chunk(index)):
+                yield index, match
 
 
 def _text_locator(regions: frozenset[str]) -> str:

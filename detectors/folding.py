@@ -159,6 +159,20 @@ def compile_words(words: Iterable[str]) -> re.Pattern[str]:
 TOKENS = re.compile(r"\w+")
 
 
+class TokenView:
+    """The `\\w+` tokens of some folded text, with prefix lookup (sorted only when first asked)."""
+
+    def __init__(self, tokens: frozenset[str]) -> None:
+        self.tokens = tokens
+        self._sorted: list[str] | None = None
+
+    def has_prefix(self, stem: str) -> bool:
+        if self._sorted is None:
+            self._sorted = sorted(self.tokens)
+        i = bisect.bisect_left(self._sorted, stem)
+        return i < len(self._sorted) and self._sorted[i].startswith(stem)
+
+
 @dataclass(frozen=True)
 class WordIndex:
     """Which tokens a text must contain for words of a list to have a chance of matching.
@@ -169,40 +183,57 @@ class WordIndex:
     cannot be split into tokens (Chinese/Japanese script, a leading punctuation mark) are checked
     instead by plain substring tests of their space-separated parts, a necessary condition too:
     one CJK phrase in a list must not turn the cheap test off for the whole list.
+
+    `needles` goes one step further: for the words that are possible on a page it returns one
+    literal string each (the longest token) that any match of that word contains, so the
+    engine scans only the sentences holding one of them. `sentence_safe` is false when a word
+    could itself span a sentence boundary (it holds ". " or the like); then the whole text is
+    scanned.
     """
 
-    words: tuple[tuple[frozenset[str], str], ...]  # (whole tokens, stem or "") per word
+    words: tuple[tuple[frozenset[str], str, str], ...]  # (whole tokens, stem or "", needle) per word
     substrings: tuple[tuple[str, ...], ...] = ()  # parts that must all occur, per untokenisable word
+    sentence_safe: bool = True
 
-    def possible(
-        self, tokens: frozenset[str], sorted_tokens: list[str], enough: int = 1, haystacks: Iterable[str] = ()
-    ) -> bool:
-        count = 0
-        for whole, stem in self.words:
+    def possible(self, view: TokenView, enough: int = 1, haystacks: Iterable[str] = ()) -> bool:
+        return self.needles(view, enough, haystacks, stop_early=True) is not None
+
+    def needles(
+        self, view: TokenView, enough: int = 1, haystacks: Iterable[str] = (), stop_early: bool = False
+    ) -> tuple[str, ...] | None:
+        """One literal per possible word, or None when fewer than `enough` words are possible."""
+        found: list[str] = []
+        tokens = view.tokens
+        for whole, stem, needle in self.words:
             if not whole <= tokens:
                 continue
-            if stem:
-                i = bisect.bisect_left(sorted_tokens, stem)
-                if i >= len(sorted_tokens) or not sorted_tokens[i].startswith(stem):
-                    continue
-            count += 1
-            if count >= enough:
-                return True
+            if stem and not view.has_prefix(stem):
+                continue
+            found.append(needle)
+            if stop_early and len(found) >= enough:
+                return tuple(found)
         if self.substrings:
             haystacks = tuple(haystacks)
             for parts in self.substrings:
                 if all(any(part in h for h in haystacks) for part in parts):
-                    count += 1
-                    if count >= enough:
-                        return True
-        return False
+                    found.append(max(parts, key=len))
+                    if stop_early and len(found) >= enough:
+                        return tuple(found)
+        return tuple(dict.fromkeys(found)) if len(found) >= enough else None
+
+
+# A sentence end inside a word ("u.s. department") would let a match cross chunk boundaries.
+_SENTENCE_INSIDE = re.compile(r"[.!?]\s|[。！？]")
 
 
 def word_index(words: Iterable[str]) -> WordIndex:
-    entries: set[tuple[frozenset[str], str]] = set()
+    entries: set[tuple[frozenset[str], str, str]] = set()
     substrings: set[tuple[str, ...]] = set()
+    sentence_safe = True
     for word in words:
         core = fold(word.rstrip("*"))
+        if _SENTENCE_INSIDE.search(core[:-1]):
+            sentence_safe = False
         tokens = TOKENS.findall(core)
         if not tokens or _is_cjk(core[0]) or not (core[0].isalnum() or core[0] == "_") or any(
             _is_cjk(ch) for ch in core
@@ -212,5 +243,8 @@ def word_index(words: Iterable[str]) -> WordIndex:
         stem = ""
         if word.endswith("*") and core[-1].isalnum():
             stem = tokens.pop()
-        entries.add((frozenset(tokens), stem))
-    return WordIndex(tuple(sorted(entries, key=lambda e: (len(e[0]), e[1]))), tuple(sorted(substrings)))
+        needle = max([*tokens, stem], key=len)
+        entries.add((frozenset(tokens), stem, needle))
+    return WordIndex(
+        tuple(sorted(entries, key=lambda e: (len(e[0]), e[1], e[2]))), tuple(sorted(substrings)), sentence_safe
+    )

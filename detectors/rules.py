@@ -209,8 +209,9 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
         options["types"] = tuple(raw["types"])
         regex.pop("types", None)
     if "needs_text" in raw:
-        # A speed hint for `pattern` rules: literal (folded) strings one of which must occur
-        # for the pattern to be tried at all.
+        # A speed hint for `pattern` rules: literal (folded) strings one of which every match
+        # contains. The pattern is then run only over the sentences holding one of them,
+        # not over the whole text (an e-mail pattern would otherwise try every word).
         hint = raw["needs_text"]
         if not isinstance(hint, list) or not hint or not all(isinstance(h, str) and h for h in hint):
             raise _fail(rule_id, "needs_text: must be a non-empty list of non-empty strings")

@@ -58,6 +58,19 @@ class RegionText:
         end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else len(self.folded)
         return self.folded[self.starts[index]:end]
 
+    def chunks_containing(self, needles: tuple[str, ...]) -> list[int]:
+        """Indexes, ascending, of the chunks whose folded text contains one of the needles."""
+        found: set[int] = set()
+        folded = self.folded
+        for needle in needles:
+            at = folded.find(needle)
+            while at >= 0:
+                index = self.chunk_at(at)
+                found.add(index)
+                # Resume at the next chunk: one occurrence is enough to select this one.
+                at = folded.find(needle, self.starts[index + 1]) if index + 1 < len(self.starts) else -1
+        return sorted(found)
+
     @cached_property
     def tokens(self) -> frozenset[str]:
         return frozenset(TOKENS.findall(self.folded))
