@@ -327,7 +327,7 @@ class UrlResolver:
             parts = None
         # Shortcuts only for a plain http(s) base; anything odd goes to urljoin.
         self.simple = bool(
-            parts and parts.scheme in ("http", "https") and parts.netloc
+            parts and ((parts.scheme in ("http", "https") and parts.netloc) or parts.scheme == "file")
             and ";" not in parts.path and "//" not in parts.path
         )
         if self.simple:
@@ -337,11 +337,14 @@ class UrlResolver:
             self.directory = origin + path[: path.rfind("/") + 1]
             self.without_query = origin + parts.path
         self.without_fragment = base.split("#", 1)[0]
+        self.bare_fragment = self._join("#")  # href="#", on many pages for script-driven links
 
     def __call__(self, href: str) -> str:
         href = href.strip()
         if not href:
             return ""
+        if href == "#":
+            return self.bare_fragment
         if href[-1] in "?#" or "?#" in href or ";" in href:
             return self._join(href)  # urljoin drops an empty query or fragment, splits params
         if href.startswith(_NO_JOIN):  # absolute (case-sensitive: urljoin lower-cases a scheme)
