@@ -85,14 +85,29 @@ class RuleSet:
         return [r.id for ir in self.indicators.values() for r in ir.rules]
 
 
-# `[@itemprop = 'email']` makes libxml2 build a string value for every element; testing that
-# the attribute exists first (`[@itemprop][@itemprop = 'email']`) skips that for elements
-# without it, about 2.5x faster on real pages for the same result.
+# Two rewrites of the XPath that cssselect makes, each measured on the shared corpus:
+# - `[@itemprop = 'email']` makes libxml2 build a string value for every element; testing that
+#   the attribute exists first (`[@itemprop][@itemprop = 'email']`) skips that for the others;
+# - a selector group `a, [x], [y]` becomes a union of whole-tree walks, one per member; members
+#   that are one step each are merged into one walk with an `or` of their tests.
+# Together about 3x faster for the same elements in the same (document) order.
 _ATTR_EQUALS = re.compile(r"\[@([\w:-]+) = ")
+_ONE_STEP = re.compile(r"descendant-or-self::([\w*-]+)((?:\[[^\[\]]*\])*)")
 
 
 def _fast_selector(selector: CSSSelector) -> etree.XPath:
-    return etree.XPath(_ATTR_EQUALS.sub(r"[@\1][@\1 = ", selector.path))
+    path = _ATTR_EQUALS.sub(r"[@\1][@\1 = ", selector.path)
+    members = path.split(" | ")
+    steps = [_ONE_STEP.fullmatch(m) for m in members]
+    if len(members) > 1 and all(steps):
+        tests = []
+        for step in steps:
+            tag, predicates = step.group(1), step.group(2)
+            parts = [] if tag == "*" else [f"self::{tag}"]
+            parts += [f"({p[1:-1]})" for p in re.findall(r"\[[^\[\]]*\]", predicates)]
+            tests.append(" and ".join(parts) if parts else "true()")
+        path = "descendant-or-self::*[" + " or ".join(f"({t})" for t in tests) + "]"
+    return etree.XPath(path)
 
 
 def _fail(rule_id: str, reason: str) -> RuleError:
