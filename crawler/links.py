@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urldefrag, urljoin
 
 import lxml.html
@@ -70,6 +71,16 @@ def _resolve(base_url: str, href: str | None) -> str | None:
     href = (href or "").strip()
     if not href or href.startswith("#"):
         return None
+    scheme, sep, rest = base_url.partition("://")
+    if sep and href.startswith("/") and not href.startswith("//"):
+        # A root-relative link resolves the same against every page of a host: navigation links
+        # repeat on every page, so they are resolved once per host (urljoin is the costly part).
+        return _resolve_absolute(f"{scheme}://{rest.split('/', 1)[0]}", href)
+    return _resolve_absolute(base_url, href)
+
+
+@lru_cache(maxsize=16384)
+def _resolve_absolute(base_url: str, href: str) -> str | None:
     try:
         absolute = urldefrag(urljoin(base_url, href))[0]
     except ValueError:

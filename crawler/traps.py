@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only carry a session, tracking or presentation variant of the same page.
@@ -38,6 +39,9 @@ _PAGE_SEGMENT = re.compile(r"^(page|seite|pagina|pagina|p)$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 
 
+# Links repeat on every page of a portal (navigation, footers) and each is canonicalised more than
+# once (outlinks, frontier): the pure result is cached.
+@lru_cache(maxsize=16384)
 def canonical_url(url: str) -> str:
     """The URL with fragment, default port, session/tracking/print parameters removed, query sorted.
 

@@ -74,6 +74,7 @@ class PortalSpider(scrapy.Spider):
         self._contexts: dict[str, Any] = {}  # browser context objects seen, by name
         self._page_pool: list[tuple[Any, str]] = []  # free rendered pages (page, context name)
         self._page_pool_size = 8
+        self._own_link_cache: dict[tuple[str, str], bool] = {}  # (portal, URL) -> on its own web
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -333,7 +334,7 @@ class PortalSpider(scrapy.Spider):
             frontier.add(canonical, depth, score_link(canonical, links.title or "").score)
         outlinks: list[str] = []
         for link in links.links:
-            if not own_web.contains(link.url):
+            if not self._on_own_web(portal_id, own_web, link.url):
                 continue  # offsite: never requested; the detectors record it as evidence if relevant
             outlinks.append(canonical_url(link.url))
             frontier.add(link.url, depth + 1, score_link(link.url, link.text, link.title).score)
@@ -352,6 +353,16 @@ class PortalSpider(scrapy.Spider):
             )
         )
         yield from self._next_requests(portal_id)
+
+    def _on_own_web(self, portal_id: str, own_web: OwnWeb, url: str) -> bool:
+        """`own_web.contains(url)`, remembered: the same links appear on most pages of a portal."""
+        key = (portal_id, url)
+        known = self._own_link_cache.get(key)
+        if known is None:
+            if len(self._own_link_cache) >= 32768:
+                self._own_link_cache.clear()  # bounded memory on huge portals
+            known = self._own_link_cache[key] = own_web.contains(url)
+        return known
 
     async def page_failed(self, failure: Failure) -> AsyncIterator[Any]:
         request = failure.request
