@@ -289,25 +289,7 @@ def record_page(engine: Engine, run_id: int, item: PageItem) -> RecordOutcome:
                     status, result = "duplicate", None
                     note = _text(f"same content as {original}")
             page_id = conn.execute(
-                _INSERT_PAGE,
-                {
-                    "run_id": run_id,
-                    "portal_id": item.portal_id,
-                    "url": url,
-                    "url_hash": key,
-                    "final_url": _text(item.final_url or item.url) or "",
-                    "status": status,
-                    "http_status": item.http_status,
-                    "depth": int(item.depth),
-                    "rendered": bool(item.rendered),
-                    "content_hash": content_hash,
-                    "title": _text(item.title, 2000),
-                    "language": _text(item.language, 20),
-                    "note": _text(note, 4000),
-                    "fetched_at": item.fetched_at or now(),
-                    "html": compress_html(item.html),
-                    "outlinks": [u for u in (_text(link) for link in (item.outlinks or ())) if u],
-                },
+                _INSERT_PAGE, _page_row(run_id, item, url, key, content_hash, status, note)
             ).scalar_one()
             evidence_count = _add_result(conn, run_id, item, page_id, result) if result is not None else 0
             return RecordOutcome(page_id=page_id, stored=True, status=status, evidence_count=evidence_count)
@@ -320,12 +302,150 @@ def record_page(engine: Engine, run_id: int, item: PageItem) -> RecordOutcome:
         return RecordOutcome(page_id=existing[0], stored=False, status=existing[1])
 
 
+_FIND_PAGES = select(PageRecord.url_hash, PageRecord.id, PageRecord.status).where(
+    PageRecord.run_id == bindparam("run_id"),
+    PageRecord.portal_id == bindparam("portal_id"),
+    PageRecord.url_hash.in_(bindparam("url_hashes", expanding=True)),
+)
+_FIND_ORIGINALS = (
+    select(PageRecord.content_hash, PageRecord.final_url)
+    .where(
+        PageRecord.run_id == bindparam("run_id"),
+        PageRecord.portal_id == bindparam("portal_id"),
+        PageRecord.content_hash.in_(bindparam("content_hashes", expanding=True)),
+        PageRecord.status == "ok",
+    )
+    .order_by(PageRecord.id.desc())  # the first one stored wins below (written last into the dict)
+)
+_INSERT_PAGES = insert(PageRecord).returning(PageRecord.id, sort_by_parameter_order=True)
+
+
+def record_pages(engine: Engine, run_id: int, items: Sequence[PageItem]) -> list[RecordOutcome]:
+    """Store several pages in one transaction, with the outcome `record_page` would give each in turn.
+
+    The crawl's store pipeline writes its pages in batches: one look-up of the URLs already stored,
+    one of the content hashes, and one multi-row insert each of pages, presence and evidence,
+    instead of five statements and a commit per page. A kill loses the whole batch or nothing, so
+    the rule "whole pages or nothing" holds; a resume fetches the lost pages again. If another
+    worker stores one of the URLs meanwhile, the batch is rolled back and its pages are written
+    one by one with `record_page`, which settles each race on its own.
+    """
+    if not items:
+        return []
+    try:
+        with engine.begin() as conn:
+            return _record_batch(conn, run_id, items)
+    except IntegrityError:
+        return [record_page(engine, run_id, item) for item in items]
+
+
+def _record_batch(conn: Connection, run_id: int, items: Sequence[PageItem]) -> list[RecordOutcome]:
+    urls = [_text(item.url) or "" for item in items]
+    keys = [url_hash(url) for url in urls]
+    hashes = [_text(item.content_hash, 128) for item in items]
+    existing: dict[tuple[str, str], tuple[int, str]] = {}
+    originals: dict[tuple[str, str], str] = {}
+    for portal_id in dict.fromkeys(item.portal_id for item in items):
+        mine = [i for i, item in enumerate(items) if item.portal_id == portal_id]
+        params = {"run_id": run_id, "portal_id": portal_id}
+        for key, page_id, status in conn.execute(_FIND_PAGES, {**params, "url_hashes": [keys[i] for i in mine]}):
+            existing[(portal_id, key)] = (page_id, status)
+        wanted = sorted({hashes[i] for i in mine if items[i].status == "ok" and hashes[i]})
+        if wanted:
+            for content_hash, final_url in conn.execute(_FIND_ORIGINALS, {**params, "content_hashes": wanted}):
+                originals[(portal_id, content_hash)] = final_url
+    # Decide each page in order, as consecutive record_page calls would: a URL repeated in the
+    # batch is skipped the second time, and content seen earlier in the batch makes a duplicate.
+    rows: list[dict[str, Any]] = []  # pages to insert
+    row_of: dict[tuple[str, str], int] = {}  # (portal, url hash) -> index in rows
+    row_items: list[tuple[PageItem, Any]] = []  # (item, detector result to store), per row
+    for i, item in enumerate(items):
+        page_key = (item.portal_id, keys[i])
+        if page_key in existing or page_key in row_of:
+            continue
+        status, note, result = item.status, item.note, item.result
+        if status != "ok":
+            result = None  # only `ok` pages are analysed (see crawler.items)
+        elif hashes[i]:
+            original = originals.get((item.portal_id, hashes[i]))
+            if original is not None:
+                status, result = "duplicate", None
+                note = _text(f"same content as {original}")
+            else:
+                originals[(item.portal_id, hashes[i])] = _text(item.final_url or item.url) or ""
+        row_of[page_key] = len(rows)
+        rows.append(_page_row(run_id, item, urls[i], keys[i], hashes[i], status, note))
+        row_items.append((item, result))
+    page_ids = [row[0] for row in conn.execute(_INSERT_PAGES, rows)] if rows else []
+    presence: list[dict[str, Any]] = []
+    evidence_rows: list[dict[str, Any]] = []
+    evidence_counts = [0] * len(rows)
+    for n, (item, result) in enumerate(row_items):
+        if result is not None:
+            page_presence, page_evidence = _result_rows(run_id, item, page_ids[n], result)
+            presence.extend(page_presence)
+            evidence_rows.extend(page_evidence)
+            evidence_counts[n] = len(page_evidence)
+    if presence:
+        conn.execute(_INSERT_PRESENCE, presence)
+    if evidence_rows:
+        conn.execute(_INSERT_EVIDENCE, evidence_rows)
+    outcomes: list[RecordOutcome] = []
+    written: set[int] = set()
+    for i, item in enumerate(items):
+        page_key = (item.portal_id, keys[i])
+        if page_key in existing:
+            page_id, status = existing[page_key]
+            outcomes.append(RecordOutcome(page_id=page_id, stored=False, status=status))
+            continue
+        n = row_of[page_key]
+        stored = n not in written  # the first occurrence in the batch is the one written
+        written.add(n)
+        outcomes.append(RecordOutcome(page_id=page_ids[n], stored=stored, status=rows[n]["status"],
+                                      evidence_count=evidence_counts[n] if stored else 0))
+    return outcomes
+
+
+def _page_row(run_id: int, item: PageItem, url: str, key: str, content_hash: str | None, status: str,
+              note: str | None) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "portal_id": item.portal_id,
+        "url": url,
+        "url_hash": key,
+        "final_url": _text(item.final_url or item.url) or "",
+        "status": status,
+        "http_status": item.http_status,
+        "depth": int(item.depth),
+        "rendered": bool(item.rendered),
+        "content_hash": content_hash,
+        "title": _text(item.title, 2000),
+        "language": _text(item.language, 20),
+        "note": _text(note, 4000),
+        "fetched_at": item.fetched_at or now(),
+        "html": compress_html(item.html),
+        "outlinks": [u for u in (_text(link) for link in (item.outlinks or ())) if u],
+    }
+
+
 def _find_page(conn: Connection, run_id: int, portal_id: str, key: str) -> tuple[int, str] | None:
     row = conn.execute(_FIND_PAGE, {"run_id": run_id, "portal_id": portal_id, "url_hash": key}).first()
     return None if row is None else (row[0], row[1])
 
 
 def _add_result(conn: Connection, run_id: int, item: PageItem, page_id: int, result: Any) -> int:
+    presence, evidence_rows = _result_rows(run_id, item, page_id, result)
+    if presence:
+        conn.execute(_INSERT_PRESENCE, presence)
+    if evidence_rows:
+        conn.execute(_INSERT_EVIDENCE, evidence_rows)
+    return len(evidence_rows)
+
+
+def _result_rows(
+    run_id: int, item: PageItem, page_id: int, result: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The presence and evidence rows of one page's detector result."""
     rendered = bool(item.rendered or getattr(result, "rendered", False))
     presence: list[dict[str, Any]] = []
     evidence_rows: list[dict[str, Any]] = []
@@ -357,11 +477,7 @@ def _add_result(conn: Connection, run_id: int, item: PageItem, page_id: int, res
                     "depth": int(item.depth),
                 }
             )
-    if presence:
-        conn.execute(_INSERT_PRESENCE, presence)
-    if evidence_rows:
-        conn.execute(_INSERT_EVIDENCE, evidence_rows)
-    return len(evidence_rows)
+    return presence, evidence_rows
 
 
 def compress_html(html: str | None) -> bytes | None:

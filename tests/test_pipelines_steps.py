@@ -255,8 +255,10 @@ def test_store_counts_write_errors_and_keeps_going(sqlite_url, monkeypatch):
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
     monkeypatch.setattr(module, "record_page", broken)
+    monkeypatch.setattr(module, "record_pages", broken)
     item = make_item(f"{SITE}/")
     assert store.process_item(item) is item
+    store.flush()  # the batch fails, then the page on its own
     assert crawler.stats.get_value("portal_evidence/store_errors") == 1
     store.spider_closed(crawler.spider, "finished")
 
@@ -268,3 +270,17 @@ def test_scrapy_calls_our_pipelines_without_the_deprecated_spider_argument(sqlit
         manager = ItemPipelineManager.from_crawler(crawler)
     assert len(manager.middlewares) == 3
     assert not manager._mw_methods_requiring_spider
+
+
+def test_store_writes_pages_in_batches_and_the_rest_at_the_close(sqlite_url):
+    crawler = crawler_for({"PORTAL_EVIDENCE_DB": sqlite_url, "PORTAL_EVIDENCE_STORE_BATCH": 2})
+    store = build_from_crawler(StorePipeline, crawler)
+    store.open_spider()
+    store.process_item(make_item(f"{SITE}/a"))
+    assert _count(sqlite_url, PageRecord) == 0  # waits for a full batch (or a second)
+    store.process_item(make_item(f"{SITE}/b"))
+    assert _count(sqlite_url, PageRecord) == 2
+    store.process_item(make_item(f"{SITE}/c"))
+    store.spider_closed(crawler.spider, "finished")
+    assert _count(sqlite_url, PageRecord) == 3
+    assert crawler.stats.get_value("portal_evidence/pages_stored") == 3
