@@ -1,0 +1,83 @@
+"""The engine's shortcuts (token prefilter, sentence windows, link blobs) never change a result.
+
+Each shortcut is checked against the plain computation it replaces, on small texts built to hit
+its edges: CJK words, prefix words, words spanning a sentence boundary, anchored link patterns.
+"""
+
+from __future__ import annotations
+
+import re
+
+from detectors import Page, detect
+from detectors.document import parse
+from detectors.engine import _Context
+from detectors.folding import TOKENS, TokenView, compile_words, fold_lines, word_index
+from detectors.textindex import RegionText
+
+
+def view_of(text: str) -> tuple[TokenView, str]:
+    folded = fold_lines(text)
+    return TokenView(frozenset(TOKENS.findall(folded))), folded
+
+
+def test_needles_name_one_literal_per_possible_word() -> None:
+    index = word_index(["privacy policy", "datenschutz*", "个人信息", "gdpr"])
+    view, folded = view_of("Our Privacy Policy and the Datenschutzerklärung.")
+    needles = index.needles(view, haystacks=[folded])
+    assert needles is not None and set(needles) == {"privacy", "datenschutz"}  # the longest token, the stem
+    view, folded = view_of("我们如何处理个人信息")
+    assert index.needles(view, haystacks=[folded]) == ("个人信息",)
+    view, folded = view_of("Nothing relevant here")
+    assert index.needles(view, haystacks=[folded]) is None
+    assert not index.possible(view, haystacks=[folded])
+
+
+def test_needles_respect_the_number_of_distinct_words_required() -> None:
+    index = word_index(["wcag", "en 301 549", "level aa"])
+    view, folded = view_of("We follow WCAG 2.1.")
+    assert index.needles(view, enough=2, haystacks=[folded]) is None
+    view, folded = view_of("We follow WCAG 2.1 at level AA.")
+    assert index.needles(view, enough=2, haystacks=[folded]) is not None
+
+
+def test_a_word_that_can_span_sentences_turns_windows_off() -> None:
+    assert word_index(["privacy policy"]).sentence_safe
+    assert not word_index(["u.s. department of state"]).sentence_safe
+
+
+def test_literal_first_word_regex_keeps_word_boundaries() -> None:
+    words = compile_words(["data", "open data", "datenschutz*", "数据"])
+    text = "metadata opendata open data datenschutzerklarung 开放数据"
+    assert [m.group(0) for m in words.finditer(text)] == ["open data", "datenschutzerklarung", "数据"]
+
+
+def test_sentence_windows_find_what_a_whole_text_scan_finds() -> None:
+    raw = ("Call us. Tel. 0841 305 0. Our e-mail is info@city.example today! Kontakt: Telefon 089 233 96 "
+           "In der Stadt. 电话 010-6512 3456。 Visit us.")
+    text = RegionText.build(raw)
+    pattern = re.compile(r"(?:tel(?:efon|\.)?|电话)\s*[.:]?\s*\d[\d\s-]{5,}\d")
+    whole = [(text.chunk_at(m.start()), m.group(0)) for m in pattern.finditer(text.folded)]
+    chunks = text.chunks_containing(("tel", "电话"))
+    windowed = [(i, m.group(0)) for i in chunks for m in pattern.finditer(text.folded_chunk(i))]
+    assert whole == windowed and len(whole) == 3
+
+
+def test_link_candidates_honour_line_anchors() -> None:
+    doc = parse(
+        "<a href='/a'>Pay online</a><a href='/b'>How to pay</a><a href='/c'>Pay</a>"
+        "<a href='https://www.facebook.com/city'>fb</a><a href='/x?u=https://www.facebook.com/y'>share</a>",
+        "https://www.city.example/",
+    )
+    ctx = _Context(doc=doc, own_host="city.example")
+    starts_with_pay = re.compile(r"^pay\b", re.MULTILINE)
+    assert ctx.matching_links(starts_with_pay, "text") == {0, 2}
+    facebook = re.compile(r"^https?://(?:www\.)?facebook\.com/", re.MULTILINE)
+    assert ctx.matching_links(facebook, "href") == {3}
+
+
+def test_a_link_rule_sees_links_after_a_non_matching_one() -> None:
+    html = ("<footer><a href='/x'>Follow</a><a href='https://twitter.com/share?u=1'>Share</a>"
+            "<a href='https://www.facebook.com/CityOfExample'>Facebook</a></footer>")
+    result = detect(Page(url="https://www.city.example/", html=html)).to_json()["indicators"]["social_media"]
+    assert result["present"]
+    assert result["evidence"][0]["target_url"] == "https://www.facebook.com/CityOfExample"
