@@ -48,6 +48,7 @@ class _Context:
     _href_blob: str | None = None
     _link_text_blob: str | None = None
     _line_starts: dict[str, list[int]] = field(default_factory=dict)
+    _logo_links: set[int] | None = None
 
     @property
     def href_blob(self) -> str:
@@ -62,6 +63,13 @@ class _Context:
         if self._link_text_blob is None:
             self._link_text_blob = "\n".join(link.folded for link in self.doc.links)
         return self._link_text_blob
+
+    @property
+    def logo_links(self) -> set[int]:
+        """Indexes of the links that are an image or marked as the site's logo or brand."""
+        if self._logo_links is None:
+            self._logo_links = {i for i, link in enumerate(self.doc.links) if link.logo}
+        return self._logo_links
 
     def matching_links(self, regex: re.Pattern[str], blob_name: str) -> set[int]:
         """Indexes of the links whose line in a blob has a match of `regex`.
@@ -153,8 +161,14 @@ def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     # Whole-page prefilters (no false negatives): most link rules match no link on most pages,
     # and where they do, only the links on matching lines of the blobs need the full checks.
     candidates: set[int] | None = None
+    logo_only = rule.options.get("logo_only", False)
+    if logo_only:  # a handful of links at most: cheaper to start from them than to scan blobs
+        candidates = ctx.logo_links
+        if not candidates:
+            return
     if href_re is not None:
-        candidates = ctx.matching_links(rule.regex["href_blob"], "href")
+        found = ctx.matching_links(rule.regex["href_blob"], "href")
+        candidates = found if candidates is None else candidates & found
         if not candidates:
             return
     if rule.words is not None:
@@ -174,7 +188,6 @@ def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
             return
     offsite = rule.options.get("offsite")
     max_words = rule.options.get("max_words")
-    logo_only = rule.options.get("logo_only", False)
     links = ctx.doc.links
     for position in sorted(candidates) if candidates is not None else range(len(links)):
         link = links[position]

@@ -110,6 +110,20 @@ def _fast_selector(selector: CSSSelector) -> etree.XPath:
     return etree.XPath(path)
 
 
+# `^https?://` in a multi-line blob: Python's regex engine tries the anchor at every position.
+# Written as `h(?<![^\n].)ttps?://` (an "h" not preceded by a character of the same line), the
+# pattern starts with a literal, so the engine jumps from "h" to "h" in C; same matches.
+_LEADING_ANCHORED_LITERAL = re.compile(r"\^([A-Za-z0-9])(?![*+?{])")
+
+
+def _blob_regex(source: str) -> re.Pattern[str]:
+    """The multi-line twin of a pattern, run once over all of a page's links joined by newlines."""
+    match = _LEADING_ANCHORED_LITERAL.match(source)
+    if match and "|" not in source.split("(", 1)[0]:
+        source = match.group(1) + r"(?<![^\n].)" + source[match.end():]
+    return re.compile(source, re.MULTILINE)
+
+
 def _fail(rule_id: str, reason: str) -> RuleError:
     return RuleError(f"rule {rule_id}: {reason}")
 
@@ -195,10 +209,10 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
     if "href" in regex:
         # Multiline twin of the href pattern, run once over all of a page's links joined by
         # newlines: a page where it finds nothing skips the per-link loop.
-        regex["href_blob"] = re.compile(regex["href"].pattern, re.MULTILINE)
+        regex["href_blob"] = _blob_regex(regex["href"].pattern)
     if kind == "link" and "pattern" in regex:
         # The same for a link-text pattern (anchored patterns need `^` to match at each line).
-        regex["pattern_blob"] = re.compile(regex["pattern"].pattern, re.MULTILINE)
+        regex["pattern_blob"] = _blob_regex(regex["pattern"].pattern)
     regions = _regions(rule_id, "regions", raw["regions"]) if "regions" in raw else None
     regions_not = _regions(rule_id, "regions_not", raw["regions_not"]) if "regions_not" in raw else frozenset()
 
