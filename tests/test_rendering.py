@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from crawler.addon import browser_proxy
+from crawler.addon import CHROMIUM_ARGS, browser_proxy, chromium_available
 from crawler.rendering import abort_request, needs_rendering
 
 ARTICLE = "<p>" + "The city council publishes its agenda and minutes every week. " * 10 + "</p>"
@@ -85,3 +85,40 @@ def test_abort_predicate_applies_the_browser_policy() -> None:
     finally:
         set_browser_policy(None)
     assert not abort_request(FakeRequest("script", "https://cdn.example/lib.js"))
+
+
+CHAINED_FETCH_PAGE = """<html><body><div id="content">Loading</div><script>
+fetch("/first.json").then(r => r.json()).then(() => fetch("/second.json")).then(r => r.json())
+  .then(d => { document.getElementById("content").textContent = d.text; });
+</script></body></html>"""
+
+
+@pytest.mark.skipif(not chromium_available("/usr/bin/chromium"), reason="Chromium is not installed")
+def test_settle_waits_for_chained_script_requests() -> None:
+    """Content fetched by two requests in a row, each answered slowly, is in the DOM after settle."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from crawler.rendering import prepare_page, settle
+
+    async def slow_json(route) -> None:
+        await asyncio.sleep(0.3)
+        await route.fulfill(status=200, content_type="application/json", body='{"text": "Online services"}')
+
+    async def render() -> str:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=list(CHROMIUM_ARGS))
+            try:
+                page = await browser.new_page()
+                await page.route("http://portal.test/", lambda route: route.fulfill(
+                    status=200, content_type="text/html", body=CHAINED_FETCH_PAGE))
+                await page.route("http://portal.test/*.json", slow_json)
+                await prepare_page(page, None)
+                await page.goto("http://portal.test/")
+                await settle(page)
+                return await page.inner_text("#content")
+            finally:
+                await browser.close()
+
+    assert asyncio.run(render()) == "Online services"
