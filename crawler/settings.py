@@ -19,6 +19,8 @@ from portal_evidence import __version__
 BOT_NAME = "portal-evidence"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# Our `crawl` command checks the seeds file before Scrapy starts (crawler/commands/crawl.py).
+COMMANDS_MODULE = "crawler.commands"
 
 # Identify ourselves: portal webmasters should be able to find out who crawls them and why.
 PORTAL_EVIDENCE_CONTACT_URL = os.environ.get(
