@@ -95,7 +95,8 @@ fetch("/first.json").then(r => r.json()).then(() => fetch("/second.json")).then(
 
 @pytest.mark.skipif(not chromium_available("/usr/bin/chromium"), reason="Chromium is not installed")
 def test_settle_waits_for_chained_script_requests() -> None:
-    """Content fetched by two requests in a row, each answered slowly, is in the DOM after settle."""
+    """Content fetched by two requests in a row, each answered slowly, is in the DOM after settle,
+    and the HTML settle hands to scrapy-playwright is exactly Playwright's page.content()."""
     import asyncio
 
     from playwright.async_api import async_playwright
@@ -117,6 +118,8 @@ def test_settle_waits_for_chained_script_requests() -> None:
                 await prepare_page(page, None)
                 await page.goto("http://portal.test/")
                 await settle(page)
+                served = await page.content()  # the HTML taken by settle's own evaluation
+                assert served == await page.content()  # Playwright's serialization, asked again
                 return await page.inner_text("#content")
             finally:
                 await browser.close()
