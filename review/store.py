@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from detectors.model import INDICATORS
@@ -181,6 +181,30 @@ def assign(engine: Engine, portal_id: str, user_name: str) -> None:
         if len(assigned) >= ASSESSORS_PER_PORTAL:
             raise ReviewError("conflict", f"{portal_id!r} already has {ASSESSORS_PER_PORTAL} assessors", 409)
         conn.execute(insert(Assignment).values(portal_id=portal_id, user_id=user.id, created_at=_now()))
+
+
+def unassign(engine: Engine, portal_id: str, user_name: str) -> None:
+    """Take a portal back from an assessor. Their decisions on it stay (decisions are never deleted)."""
+    with engine.begin() as conn:
+        user = conn.execute(select(User.id).where(User.name == user_name)).first()
+        if user is None:
+            raise not_found(f"unknown user {user_name!r}")
+        removed = conn.execute(
+            delete(Assignment).where(Assignment.portal_id == portal_id, Assignment.user_id == user.id)
+        ).rowcount
+        if not removed:
+            raise not_found(f"{user_name!r} is not assigned to {portal_id!r}")
+
+
+def deactivate_user(engine: Engine, user_name: str) -> None:
+    """Close an account: it can no longer log in and its open sessions stop working at once
+    (every request looks the user up as active). Its decisions and history stay."""
+    with engine.begin() as conn:
+        changed = conn.execute(
+            update(User).where(User.name == user_name, User.active).values(active=False)
+        ).rowcount
+    if not changed:
+        raise not_found(f"unknown or already inactive user {user_name!r}")
 
 
 def assignees(engine: Engine, portal_id: str) -> list[str]:

@@ -3,6 +3,8 @@
     portal-evidence users add NAME --role assessor|reviewer|admin [--password-stdin]
     portal-evidence users list
     portal-evidence users assign PORTAL USER [USER]
+    portal-evidence users unassign PORTAL USER
+    portal-evidence users deactivate NAME
 
 Passwords are read from a hidden prompt (asked twice) or, for scripts, one line of stdin;
 they are stored only as Argon2 hashes.
@@ -84,3 +86,38 @@ def assign_(portal: str, users: tuple[str, ...], db: str | None) -> None:
             click.echo(f"{portal} assigned to {name}")
     finally:
         engine.dispose()
+
+
+@command.command("unassign")
+@click.argument("portal")
+@click.argument("user")
+@db_option
+def unassign_(portal: str, user: str, db: str | None) -> None:
+    """Take PORTAL back from an assessor (their decisions stay)."""
+    from review.store import ReviewError, unassign
+
+    engine = open_engine(db)
+    try:
+        unassign(engine, portal, user)
+    except ReviewError as exc:
+        raise BadInput(exc.message) from None
+    finally:
+        engine.dispose()
+    click.echo(f"{portal} no longer assigned to {user}")
+
+
+@command.command("deactivate")
+@click.argument("name")
+@db_option
+def deactivate(name: str, db: str | None) -> None:
+    """Close an account: no more logins, open sessions end at once; decisions stay."""
+    from review.store import ReviewError, deactivate_user
+
+    engine = open_engine(db)
+    try:
+        deactivate_user(engine, name)
+    except ReviewError as exc:
+        raise BadInput(exc.message) from None
+    finally:
+        engine.dispose()
+    click.echo(f"user {name} deactivated")
