@@ -31,6 +31,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from review import store
 from review.store import DEFAULT_ALERT_THRESHOLD, PortalFilters, ReviewError, UserInfo
+from review.throttle import LoginThrottle
 
 HERE = Path(__file__).resolve().parent
 SECRET_ENV = "PORTAL_EVIDENCE_SECRET"
@@ -106,6 +107,11 @@ class LoginIn(BaseModel):
     password: str = Field(max_length=1000)
 
 
+def client_of(request: Request) -> str:
+    """The peer address (no proxy headers are trusted: the app is served directly)."""
+    return request.client.host if request.client else "unknown"
+
+
 def create_app(
     engine: Engine,
     *,
@@ -124,6 +130,7 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     app.state.engine = engine
+    throttle = app.state.login_throttle = LoginThrottle()
     app.state.alert_threshold = alert_threshold
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["safe_href"] = safe_href
@@ -214,9 +221,14 @@ def create_app(
     @app.post("/api/login", tags=["session"], summary="Log in (needs the CSRF token of GET /api/session)")
     def api_login(request: Request, body: LoginIn) -> dict[str, Any]:
         check_csrf(request, None)
+        wait = throttle.retry_after(body.name, client_of(request))
+        if wait:
+            raise ReviewError("too_many_requests", f"too many failed logins: try again in {wait} s", 429)
         user = store.authenticate(engine, body.name, body.password)
         if user is None:
+            throttle.failed(body.name, client_of(request))
             raise ReviewError("unauthorized", "wrong user name or password", 401)
+        throttle.succeeded(body.name)
         return {"user": start_session(request, user).to_json(), "csrf_token": request.session["csrf"]}
 
     @app.post("/api/logout", tags=["session"], summary="Log out")
@@ -315,10 +327,16 @@ def create_app(
         next: Annotated[str, Form()] = "/next",
     ) -> Response:
         check_csrf(request, csrf_token_field)
+        wait = throttle.retry_after(name, client_of(request))
+        if wait:
+            context = {"next": safe_next(next), "message": f"Too many failed logins: try again in {wait} s."}
+            return render(request, "login.html", context, 429)
         user = store.authenticate(engine, name, password)
         if user is None:
+            throttle.failed(name, client_of(request))
             context = {"next": safe_next(next), "message": "Wrong user name or password."}
             return render(request, "login.html", context, 401)
+        throttle.succeeded(name)
         start_session(request, user)
         return RedirectResponse(safe_next(next), status_code=303)
 

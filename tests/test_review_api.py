@@ -72,6 +72,26 @@ def test_login_wrong_password_and_csrf(app):
     assert client.get("/api/session").json()["user"]["name"] == "ana"
 
 
+def test_repeated_wrong_passwords_make_the_name_wait(app):
+    now = [1000.0]
+    app.state.login_throttle.clock = lambda: now[0]
+    client = TestClient(app)
+    token = client.get("/api/session").json()["csrf_token"]
+    headers = {"X-CSRF-Token": token}
+    for _ in range(5):
+        assert_error(client.post("/api/login", json={"name": "ana", "password": "nope-nope"}, headers=headers),
+                     401, "unauthorized")
+    right = {"name": "ana", "password": "assessor-one-password"}
+    assert_error(client.post("/api/login", json=right, headers=headers), 429, "too_many_requests")
+    assert client.get("/api/session").json()["user"] is None
+    page = client.get("/login")
+    form_token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    html = client.post("/login", data={**right, "csrf_token": form_token, "next": "/"}, follow_redirects=False)
+    assert html.status_code == 429 and "Too many failed logins" in html.text
+    now[0] += 15 * 60 + 1  # the window has passed
+    assert client.post("/api/login", json=right, headers=headers).status_code == 200
+
+
 def test_html_login_form_needs_its_csrf_token_and_redirects_only_on_site(app):
     client = TestClient(app)
     page = client.get("/login?next=//evil.example/")
