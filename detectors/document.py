@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -162,12 +163,18 @@ def _region_of(el: etree._Element, tag: str, inherited: str) -> str:
             return inherited
         return _REGION_TAGS[tag]
     if tag in _CONTAINER_TAGS and inherited in ("main", "aside"):
-        marks = el.get("id"), el.get("class")
-        if marks[0] or marks[1]:
-            found = _TOKEN_RE.search(f"{marks[0] or ''} {marks[1] or ''}".lower().replace("_", "-"))
-            if found:
-                return _TOKEN_REGIONS[found.group(1)]
+        element_id, element_class = el.get("id"), el.get("class")
+        if element_id or element_class:
+            return _region_of_marks(f"{element_id or ''} {element_class or ''}") or inherited
     return inherited
+
+
+@lru_cache(maxsize=4096)
+def _region_of_marks(marks: str) -> str | None:
+    """The region that an id/class string names ("site-footer" -> footer), if any. Cached: the
+    same few class strings repeat on every element of a page and across a site's pages."""
+    found = _TOKEN_RE.search(marks.lower().replace("_", "-"))
+    return _TOKEN_REGIONS[found.group(1)] if found else None
 
 
 def _inside_article(el: etree._Element) -> bool:
