@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -156,6 +156,13 @@ def _is_offsite(own_host: str, url: str) -> bool:
     return not (host == own_host or host.endswith("." + own_host))
 
 
+def _has_literals(required: tuple[frozenset[str], ...] | None, haystacks: Sequence[str]) -> bool:
+    """Whether the haystacks hold a string of each required set (see `detectors.literals`)."""
+    if not required:
+        return True
+    return all(any(literal in h for h in haystacks for literal in choices) for choices in required)
+
+
 def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     href_re, href_not = rule.regex.get("href"), rule.regex.get("href_not")
     # Whole-page prefilters (no false negatives): most link rules match no link on most pages,
@@ -166,6 +173,10 @@ def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
         candidates = ctx.logo_links
         if not candidates:
             return
+    if not _has_literals(rule.options.get("href_literals"), (ctx.href_blob,)):
+        return
+    if not _has_literals(rule.options.get("text_literals"), (ctx.link_text_blob,)):
+        return
     if href_re is not None:
         found = ctx.matching_links(rule.regex["href_blob"], "href")
         candidates = found if candidates is None else candidates & found
@@ -327,6 +338,8 @@ def _match_text(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     min_count = rule.options.get("min_count", 1)
     min_distinct = rule.options.get("min_distinct", 1)
     needs_text = rule.options.get("needs_text")
+    if not _has_literals(rule.options.get("pattern_literals"), [t.folded for t in texts]):
+        return  # the text misses strings that every match of the pattern contains
     # Token prefilter: skip the scan when too few of the rule's words can occur at all, and
     # else scan only the sentences that hold a literal of a word that can.
     if rule.words_index is not None and "pattern" not in rule.regex:

@@ -1,0 +1,87 @@
+"""Literal strings that every match of a regex must contain, for cheap whole-page prefilters.
+
+`required_literals(pattern)` walks the pattern's parse tree (Python's own regex parser) and
+returns sets of strings such that any match contains at least one string of each set; nothing
+is known inside classes, wildcards, optional parts or case-insensitive patterns. A page whose
+text misses every string of one set cannot match, which `str.__contains__` tells far faster
+than running the regex: `(?:apps\\.apple\\.com/|play\\.google\\.com/store)` gives
+({"apps.apple.com/", "play.google.com/store"},).
+"""
+
+from __future__ import annotations
+
+import re
+from re import _constants as c  # the parser's opcodes (stable within a Python minor version)
+from re import _parser as parser
+
+_ZERO_WIDTH = {c.AT, c.ASSERT, c.ASSERT_NOT}
+_REPEATS = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)}
+_MIN_USEFUL = 2  # a set whose shortest string is shorter than this would filter nothing
+
+
+def required_literals(pattern: str) -> tuple[frozenset[str], ...]:
+    """Sets of strings such that every match contains at least one string of *each* set.
+
+    Empty when nothing useful is known. Example: `^https?://(?:www\\.)?(?:facebook|twitter)\\.com`
+    gives ({"http"}, {"facebook", "twitter"}) and ({".com"} as well).
+    """
+    try:
+        parsed = parser.parse(pattern)
+    except re.error:
+        return ()
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return ()
+    found = _candidates(parsed.data)
+    useful = {frozenset(s) for s in found if s and min(len(x) for x in s) >= _MIN_USEFUL}
+    return tuple(sorted(useful, key=lambda s: sorted(s)))
+
+
+def _best(candidates: list[set[str]]) -> set[str] | None:
+    """Of several sets each required, the one with the longest shortest string (then fewest)."""
+    usable = [s for s in candidates if s]
+    if not usable:
+        return None
+    return max(usable, key=lambda s: (min(len(x) for x in s), -len(s)))
+
+
+def _sequence(items: list) -> set[str] | None:
+    """The single most useful required set of a sequence (what a branch contributes to a union)."""
+    return _best(_candidates(items))
+
+
+def _candidates(items: list) -> list[set[str]]:
+    """Every set of strings that a match of this sequence must hit (one string at least of each)."""
+    candidates: list[set[str]] = []
+    run: list[str] = []
+
+    def end_run() -> None:
+        if run:
+            candidates.append({"".join(run)})
+            run.clear()
+
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        end_run()
+        if op in _ZERO_WIDTH:
+            continue
+        if op is c.SUBPATTERN:
+            _group, add_flags, _del_flags, body = av
+            if add_flags & re.IGNORECASE:
+                continue
+            inner = _sequence(body.data)
+        elif op is c.ATOMIC_GROUP:
+            inner = _sequence(av.data)
+        elif op is c.BRANCH:
+            branches = [_sequence(branch.data) for branch in av[1]]
+            inner = None if any(b is None for b in branches) else set().union(*branches)
+        elif op in _REPEATS:
+            low, _high, body = av
+            inner = _sequence(body.data) if low >= 1 else None
+        else:  # IN, ANY, NOT_LITERAL, GROUPREF, ...: no literal known
+            inner = None
+        if inner:
+            candidates.append(inner)
+    end_run()
+    return candidates
