@@ -260,8 +260,15 @@ def _collect(doc: Document, root: etree._Element) -> None:
         inherited = region_of.get(parent, "main") if parent is not None else "main"
         if inherited == "" or tag in skip_tags:
             region = ""
-        elif tag in openers or (tag in containers and inherited in _MAIN_OR_ASIDE) or el.get("role") is not None:
+        elif el.get("role") is not None or tag in openers:
             region = _region_of(el, tag, inherited)
+        elif tag in containers and inherited in _MAIN_OR_ASIDE:
+            # A <div class="site-footer"> inside main content: the class names the region.
+            element_id, element_class = el.get("id"), el.get("class")
+            if element_id or element_class:
+                region = _region_of_marks(f"{element_id or ''} {element_class or ''}") or inherited
+            else:
+                region = inherited
         else:
             region = inherited
         region_of[el] = region
@@ -391,7 +398,7 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
         else:  # the common case, a link holding only text
             alts, visible = [], el.text or ""
         parts = [visible, *alts, el.get("title"), el.get("aria-label"), el.get("alt")]
-        text = _clean(" ".join(p for p in parts if p))
+        text = _clean(" ".join(filter(None, parts)))
         rel = (el.get("rel") or "").lower()
         marks = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
         logo = bool(alts) or "logo" in marks or "brand" in marks
