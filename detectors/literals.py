@@ -33,7 +33,8 @@ def required_literals(pattern: str) -> tuple[frozenset[str], ...]:
         return ()
     found = _candidates(parsed.data)
     useful = {frozenset(s) for s in found if s and min(len(x) for x in s) >= _MIN_USEFUL}
-    return tuple(sorted(useful, key=lambda s: sorted(s)))
+    # The most selective sets first (longest shortest string): a page usually fails on the first.
+    return tuple(sorted(useful, key=lambda s: (-min(len(x) for x in s), sorted(s))))
 
 
 def _best(candidates: list[set[str]]) -> set[str] | None:
