@@ -238,10 +238,12 @@ def _collect(doc: Document, root: etree._Element) -> None:
 
     texts: dict[str, list[str]] = {r: [] for r in REGIONS}
     sizes: dict[str, int] = dict.fromkeys(REGIONS, 0)
-    # One pass in document order over elements only (no end events): each element's region is
-    # derived from its parent's, looked up in `region_of`. "" marks text that is not shown
-    # (inside script, style, template, ...).
-    region_of: dict[etree._Element, str] = {}
+    # One pass in document order with start and end events: an element's text belongs to its
+    # own region and is read at its start; its tail (the text after it) belongs to its parent's
+    # region and is read at its end, after the text of its descendants, so a region's text keeps
+    # the reading order ("<a><b>Pay</b></a> online" reads "Pay online"). `open_regions` holds the
+    # region of every open element; "" marks text that is not shown (script, style, ...).
+    open_regions: list[str] = []
     forms_by_element: dict[etree._Element, Form] = {}
     last_heading = ""
     interesting = _INTERESTING
@@ -252,12 +254,20 @@ def _collect(doc: Document, root: etree._Element) -> None:
     # The body of this loop runs for every element of the page: it is the hot path of the
     # detectors, so the common cases are inlined (no call for an element that inherits its
     # parent's region, none to append text).
-    for el in root.iter():
+    for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag
         if not isinstance(tag, str):
             continue
-        parent = el.getparent()
-        inherited = region_of.get(parent, "main") if parent is not None else "main"
+        if event == "end":
+            open_regions.pop()
+            inherited = open_regions[-1] if open_regions else "main"
+            if inherited:
+                chunk = el.tail
+                if chunk and sizes[inherited] < _MAX_TEXT:
+                    texts[inherited].append(chunk)
+                    sizes[inherited] += len(chunk)
+            continue
+        inherited = open_regions[-1] if open_regions else "main"
         if inherited == "" or tag in skip_tags:
             region = ""
         elif el.get("role") is not None or tag in openers:
@@ -271,17 +281,12 @@ def _collect(doc: Document, root: etree._Element) -> None:
                 region = inherited
         else:
             region = inherited
-        region_of[el] = region
+        open_regions.append(region)
         if region:
             chunk = el.text
             if chunk and sizes[region] < _MAX_TEXT:
                 texts[region].append(chunk)
                 sizes[region] += len(chunk)
-        if inherited:
-            chunk = el.tail
-            if chunk and sizes[inherited] < _MAX_TEXT:
-                texts[inherited].append(chunk)
-                sizes[inherited] += len(chunk)
         if not region and tag not in interesting:
             continue
         if tag == "form":

@@ -81,3 +81,13 @@ def test_a_link_rule_sees_links_after_a_non_matching_one() -> None:
     result = detect(Page(url="https://www.city.example/", html=html)).to_json()["indicators"]["social_media"]
     assert result["present"]
     assert result["evidence"][0]["target_url"] == "https://www.facebook.com/CityOfExample"
+
+
+def test_region_text_keeps_the_reading_order() -> None:
+    doc = parse(
+        "<main><p><a href='/p'><b>Pay</b></a> online <span>now</span>.</p></main>"
+        "<footer><p>Call <b>us</b> at <i>0123 456 789</i> today</p></footer>",
+        "https://www.city.example/",
+    )
+    assert doc.text_by_region["main"] == "Pay online now ."
+    assert doc.text_by_region["footer"] == "Call us at 0123 456 789 today"
