@@ -113,6 +113,9 @@ EXTENSIONS = {
 ADDONS = {"crawler.addon.PortalEvidenceAddon": 0}
 PORTAL_EVIDENCE_RENDER = "auto"
 PORTAL_EVIDENCE_CHROMIUM = os.environ.get("PORTAL_EVIDENCE_CHROMIUM", "/usr/bin/chromium")
+# Pages per write transaction (pipelines/store.py); smaller batches show progress in the database
+# sooner, at some cost in speed.
+PORTAL_EVIDENCE_STORE_BATCH = int(os.environ.get("PORTAL_EVIDENCE_STORE_BATCH", "50"))
 PORTAL_EVIDENCE_CONTEXT_PAGES = 50
 
 if os.environ.get("PORTAL_EVIDENCE_PROFILE") == "fast":

@@ -76,6 +76,9 @@ def test_kill_9_then_resume_gives_the_uninterrupted_scores(tmp_path: Path) -> No
         seeds = tmp_path / "seeds.csv"
         seeds.write_text(f"id,country,name,level,url\nresume,XXX,Resumeville,city,{web.url('resume')}\n")
         env = crawl_env(None)
+        # Small write batches, so that the database fills steadily and the kill below lands in
+        # the middle of the crawl, with a batch still unwritten, whatever the machine's speed.
+        env["PORTAL_EVIDENCE_STORE_BATCH"] = "4"
         args = ["--seeds", str(seeds), "--render", "never"]
 
         whole = tmp_path / "whole.db"
