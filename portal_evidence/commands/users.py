@@ -13,11 +13,28 @@ they are stored only as Argon2 hashes.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import click
 
 from portal_evidence.cli import BadInput
 from portal_evidence.commands._db import db_option, open_engine
+
+
+@contextmanager
+def _store(db: str | None, create: bool = False) -> Iterator[Any]:
+    """An engine on the review database; a refused request becomes a one-line error (exit 2)."""
+    from review.store import ReviewError
+
+    engine = open_engine(db, create=create)
+    try:
+        yield engine
+    except ReviewError as exc:
+        raise BadInput(exc.message) from None
+    finally:
+        engine.dispose()
 
 
 @click.group()
@@ -44,13 +61,8 @@ def add(name: str, role: str, password_stdin: bool, db: str | None) -> None:
         check_user_fields(name, role, password)  # before opening (and perhaps creating) a database
     except ReviewError as exc:
         raise BadInput(exc.message) from None
-    engine = open_engine(db, create=True)
-    try:
+    with _store(db, create=True) as engine:
         user = create_user(engine, name, role, password)
-    except ReviewError as exc:
-        raise BadInput(exc.message) from None
-    finally:
-        engine.dispose()
     click.echo(f"user {user.name} ({user.role}) created")
 
 
@@ -60,12 +72,9 @@ def list_(db: str | None) -> None:
     """List users and their roles."""
     from review.store import list_users
 
-    engine = open_engine(db)
-    try:
+    with _store(db) as engine:
         for user in list_users(engine):
             click.echo(f"{user.name}\t{user.role}")
-    finally:
-        engine.dispose()
 
 
 @command.command("assign")
@@ -74,18 +83,12 @@ def list_(db: str | None) -> None:
 @db_option
 def assign_(portal: str, users: tuple[str, ...], db: str | None) -> None:
     """Assign PORTAL (a seed id) to one or two assessors."""
-    from review.store import ReviewError, assign
+    from review.store import assign
 
-    engine = open_engine(db)
-    try:
+    with _store(db) as engine:
         for name in users:
-            try:
-                assign(engine, portal, name)
-            except ReviewError as exc:
-                raise BadInput(exc.message) from None
+            assign(engine, portal, name)
             click.echo(f"{portal} assigned to {name}")
-    finally:
-        engine.dispose()
 
 
 @command.command("unassign")
@@ -94,15 +97,10 @@ def assign_(portal: str, users: tuple[str, ...], db: str | None) -> None:
 @db_option
 def unassign_(portal: str, user: str, db: str | None) -> None:
     """Take PORTAL back from an assessor (their decisions stay)."""
-    from review.store import ReviewError, unassign
+    from review.store import unassign
 
-    engine = open_engine(db)
-    try:
+    with _store(db) as engine:
         unassign(engine, portal, user)
-    except ReviewError as exc:
-        raise BadInput(exc.message) from None
-    finally:
-        engine.dispose()
     click.echo(f"{portal} no longer assigned to {user}")
 
 
@@ -111,13 +109,8 @@ def unassign_(portal: str, user: str, db: str | None) -> None:
 @db_option
 def deactivate(name: str, db: str | None) -> None:
     """Close an account: no more logins, open sessions end at once; decisions stay."""
-    from review.store import ReviewError, deactivate_user
+    from review.store import deactivate_user
 
-    engine = open_engine(db)
-    try:
+    with _store(db) as engine:
         deactivate_user(engine, name)
-    except ReviewError as exc:
-        raise BadInput(exc.message) from None
-    finally:
-        engine.dispose()
     click.echo(f"user {name} deactivated")
