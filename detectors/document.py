@@ -144,13 +144,10 @@ _MAIN_OR_ASIDE = frozenset({"main", "aside"})
 
 
 def _region_of(el: etree._Element, tag: str, inherited: str) -> str:
-    """The region an element opens, or the inherited one."""
-    role = el.get("role")
-    if role is None and tag not in _REGION_OPENERS and (
-        tag not in _CONTAINER_TAGS or inherited not in ("main", "aside")
-    ):
-        return inherited
-    role = (role or "").strip().lower()
+    """The region an element with a `role` or a region tag opens, or the inherited one.
+
+    (Plain containers are decided inline in `_collect`, the hot path.)"""
+    role = (el.get("role") or "").strip().lower()
     if _REGION_ROLES.get(role):
         return _REGION_ROLES[role]  # type: ignore[return-value]
     if tag == "main":

@@ -73,27 +73,6 @@ def _is_cjk(ch: str) -> bool:
     )
 
 
-def word_regex(word: str) -> str:
-    """Regex source for one folded word or phrase.
-
-    A trailing `*` allows any continuation (German compounds: "datenschutz*").
-    Word boundaries are only asserted next to alphabetic scripts: Chinese and
-    Japanese are written without spaces, so a boundary there would never match.
-    """
-    prefix_only = word.endswith("*")
-    core = fold(word.rstrip("*"))
-    if not core:
-        raise ValueError(f"empty word {word!r}")
-    body = r"\s+".join(re.escape(part) for part in core.split(" "))
-    left = "" if _is_cjk(core[0]) or not core[0].isalnum() else r"(?<!\w)"
-    right = ""
-    if not prefix_only and not _is_cjk(core[-1]) and core[-1].isalnum():
-        right = r"(?!\w)"
-    elif prefix_only:
-        right = r"\w*"
-    return f"{left}{body}{right}"
-
-
 _END = ""  # trie key marking the end of a word
 
 
