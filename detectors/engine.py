@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -78,14 +78,7 @@ class _Context:
         match the search resumes at the next line, so each line is tested from its start.
         """
         blob = self.href_blob if blob_name == "href" else self.link_text_blob
-        starts = self._line_starts.get(blob_name)
-        if starts is None:
-            starts = [0]
-            index = blob.find("\n")
-            while index >= 0:
-                starts.append(index + 1)
-                index = blob.find("\n", index + 1)
-            self._line_starts[blob_name] = starts
+        starts = self._starts(blob_name)
         found: set[int] = set()
         pos = 0
         while True:
@@ -97,6 +90,41 @@ class _Context:
             if line + 1 >= len(starts):
                 return found
             pos = starts[line + 1]
+
+    def lines_with(self, needles: Iterable[str], blob_name: str) -> set[int] | None:
+        """Indexes of the links whose line in a blob contains one of `needles`, found with
+        `str.find` (far faster than a regex scan); None when that is not a small share of the
+        links, where the caller's regex scan of the blob narrows better."""
+        blob = self.href_blob if blob_name == "href" else self.link_text_blob
+        limit = max(_FEW_LINES, len(self.doc.links) // 8)
+        starts = self._starts(blob_name)
+        found: set[int] = set()
+        for needle in needles:
+            if "\n" in needle:  # cannot be told from a line; never the case for real rules
+                return None
+            at = blob.find(needle)
+            while at >= 0:
+                line = bisect.bisect_right(starts, at) - 1
+                found.add(line)
+                if len(found) > limit:
+                    return None
+                if line + 1 >= len(starts):
+                    break
+                at = blob.find(needle, starts[line + 1])
+        return found
+
+    def _starts(self, blob_name: str) -> list[int]:
+        """Offset of each line of a blob (built once per page and blob)."""
+        starts = self._line_starts.get(blob_name)
+        if starts is None:
+            blob = self.href_blob if blob_name == "href" else self.link_text_blob
+            starts = [0]
+            index = blob.find("\n")
+            while index >= 0:
+                starts.append(index + 1)
+                index = blob.find("\n", index + 1)
+            self._line_starts[blob_name] = starts
+        return starts
 
     def region_texts(self, regions: frozenset[str]) -> list[RegionText]:
         """The indexed text of each of these regions (built once per page and region)."""
@@ -156,7 +184,14 @@ def _is_offsite(own_host: str, url: str) -> bool:
     return not (host == own_host or host.endswith("." + own_host))
 
 
-def _has_literals(required: tuple[frozenset[str], ...] | None, haystacks: Sequence[str]) -> bool:
+# A blob's lines found by literal are used as candidates up to this many (or an eighth of the links).
+_FEW_LINES = 64
+# Each literal is one `str.find` scan of the blob: for a set of more literals than this, one scan
+# by the regex (which skips to its first character in C) measured faster on the shared corpus.
+_FEW_LITERALS = 9
+
+
+def _has_literals(required: tuple[frozenset, ...] | None, haystacks: Sequence[str] | Sequence[bytes]) -> bool:
     """Whether the haystacks hold a string of each required set (see `detectors.literals`)."""
     if not required:
         return True
@@ -177,23 +212,36 @@ def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
         return
     if not _has_literals(rule.options.get("text_literals"), (ctx.link_text_blob,)):
         return
+    # Candidate links: the lines of a blob holding a literal that every match contains, when
+    # those are few; else the lines where the blob twin of the regex matches. Either is a
+    # superset of the links that match; every candidate is checked in full below.
     if href_re is not None:
-        found = ctx.matching_links(rule.regex["href_blob"], "href")
+        literals = rule.options.get("href_literals")
+        found = ctx.lines_with(literals[0], "href") if literals and len(literals[0]) <= _FEW_LITERALS else None
+        if found is None:
+            found = ctx.matching_links(rule.regex["href_blob"], "href")
         candidates = found if candidates is None else candidates & found
         if not candidates:
             return
     if rule.words is not None:
         index = rule.words_index
-        if index is not None and not index.possible(
-            ctx.token_view("links", blob=ctx.link_text_blob), haystacks=(ctx.link_text_blob,)
-        ):
-            return
-        found = ctx.matching_links(rule.words, "text")
+        needles = None
+        if index is not None:
+            needles = index.needles(ctx.token_view("links", blob=ctx.link_text_blob),
+                                    haystacks=(ctx.link_text_blob,))
+            if needles is None:
+                return  # none of the words can occur in any link text
+        found = ctx.lines_with(needles, "text") if needles is not None else None
+        if found is None:
+            found = ctx.matching_links(rule.words, "text")
         candidates = found if candidates is None else candidates & found
         if not candidates:
             return
     if "pattern_blob" in rule.regex:
-        found = ctx.matching_links(rule.regex["pattern_blob"], "text")
+        literals = rule.options.get("text_literals")
+        found = ctx.lines_with(literals[0], "text") if literals and len(literals[0]) <= _FEW_LITERALS else None
+        if found is None:
+            found = ctx.matching_links(rule.regex["pattern_blob"], "text")
         candidates = found if candidates is None else candidates & found
         if not candidates:
             return
@@ -404,6 +452,10 @@ def _text_locator(regions: frozenset[str]) -> str:
 
 def _match_selector(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     if ctx.doc.root is None or rule.selector is None:
+        return
+    # libxml2 walks the whole tree for each member of a selector group; most pages lack the
+    # element or attribute the selector looks for, which a search of the markup tells first.
+    if not _has_literals(rule.options.get("markup_literals"), (ctx.doc.markup,)):
         return
     for el in rule.selector(ctx.doc.root):
         text = " ".join(text_content(el).split())[:2000]

@@ -11,7 +11,7 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
@@ -173,6 +173,24 @@ class WordIndex:
     words: tuple[tuple[frozenset[str], str, str], ...]  # (whole tokens, stem or "", needle) per word
     substrings: tuple[tuple[str, ...], ...] = ()  # parts that must all occur, per untokenisable word
     sentence_safe: bool = True
+    # Positions in `words` by one whole token of each word (its longest), and of the words with
+    # no whole token (a bare `stem*`): a page's tokens intersected with the keys, in C, give
+    # the few words worth the full test instead of testing every word of a long list.
+    _by_token: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+    _keys: frozenset[str] = field(init=False, repr=False, compare=False)
+    _unkeyed: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_token: dict[str, list[int]] = {}
+        unkeyed: list[int] = []
+        for position, (whole, _stem, _needle) in enumerate(self.words):
+            if whole:
+                by_token.setdefault(max(sorted(whole), key=len), []).append(position)
+            else:
+                unkeyed.append(position)
+        object.__setattr__(self, "_by_token", {k: tuple(v) for k, v in by_token.items()})
+        object.__setattr__(self, "_keys", frozenset(by_token))
+        object.__setattr__(self, "_unkeyed", tuple(unkeyed))
 
     def possible(self, view: TokenView, enough: int = 1, haystacks: Iterable[str] = ()) -> bool:
         return self.needles(view, enough, haystacks, stop_early=True) is not None
@@ -183,7 +201,13 @@ class WordIndex:
         """One literal per possible word, or None when fewer than `enough` words are possible."""
         found: list[str] = []
         tokens = view.tokens
-        for whole, stem, needle in self.words:
+        positions = list(self._unkeyed)
+        for key in self._keys & tokens:
+            positions.extend(self._by_token[key])
+        positions.sort()  # the list's own order, as a full scan would find them
+        words = self.words
+        for position in positions:
+            whole, stem, needle = words[position]
             if not whole <= tokens:
                 continue
             if stem and not view.has_prefix(stem):

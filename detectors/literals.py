@@ -32,9 +32,15 @@ def required_literals(pattern: str) -> tuple[frozenset[str], ...]:
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
         return ()
     found = _candidates(parsed.data)
-    useful = {frozenset(s) for s in found if s and min(len(x) for x in s) >= _MIN_USEFUL}
+    useful = {_minimal(s) for s in found if s and min(len(x) for x in s) >= _MIN_USEFUL}
     # The most selective sets first (longest shortest string): a page usually fails on the first.
     return tuple(sorted(useful, key=lambda s: (-min(len(x) for x in s), sorted(s))))
+
+
+def _minimal(choices: set[str]) -> frozenset[str]:
+    """The set without strings that contain another of its strings ("pay online" goes where
+    "pay" is): the same pages pass the test, with fewer searches."""
+    return frozenset(x for x in choices if not any(y != x and y in x for y in choices))
 
 
 def _best(candidates: list[set[str]]) -> set[str] | None:
@@ -86,3 +92,46 @@ def _candidates(items: list) -> list[set[str]]:
             candidates.append(inner)
     end_run()
     return candidates
+
+
+def selector_literals(css: str) -> tuple[frozenset[bytes], ...]:
+    """Strings that a page's markup must contain for a CSS selector (group) to match anything.
+
+    For each selector of the group, the element the selector picks (its rightmost compound) must
+    exist, so its tag name (`b"<address"`) or one of its attribute names (`b"itemprop"`; `.x` needs
+    `class`, `#x` needs `id`) is in the markup. Tag and attribute names are ASCII and
+    case-insensitive, so the haystack is the page's bytes lower-cased (ASCII only, as
+    `bytes.lower` does); attribute *values* are not used (entities may spell them). Gives one
+    set, any string of which must be present, or () when a member of the group (`*`, a bare
+    pseudo-class) names nothing.
+    """
+    from cssselect import GenericTranslator, parse  # lxml.cssselect's own dependency
+    from cssselect.parser import Attrib, Class, CombinedSelector, Element, Hash, Negation, Pseudo
+
+    del GenericTranslator  # imported only to fail early on a broken cssselect install
+    found: set[bytes] = set()
+    for selector in parse(css):
+        node = selector.parsed_tree
+        literal: bytes | None = None
+        while literal is None:
+            if isinstance(node, CombinedSelector):
+                node = node.subselector  # the right-hand side is the element picked
+            elif isinstance(node, Attrib):
+                literal = node.attrib.lower().encode("ascii", "ignore") or None
+                node = node.selector
+            elif isinstance(node, Class):
+                literal = b"class"
+            elif isinstance(node, Hash):
+                literal = b"id"
+            elif isinstance(node, Negation | Pseudo):
+                node = node.selector  # a negation or pseudo-class narrows, but names nothing required
+            elif isinstance(node, Element):
+                if node.element and node.element != "*":
+                    literal = b"<" + node.element.lower().encode("ascii", "ignore")
+                break
+            else:  # a form this function does not know: no prefilter, never a wrong one
+                break
+        if literal is None:
+            return ()
+        found.add(literal)
+    return (frozenset(found),)

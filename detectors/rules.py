@@ -24,7 +24,7 @@ from lxml.cssselect import CSSSelector, SelectorError
 from detectors.document import REGIONS
 from detectors.errors import RuleError
 from detectors.folding import WordIndex, compile_words, fold_lines, word_index
-from detectors.literals import required_literals
+from detectors.literals import required_literals, selector_literals
 from detectors.model import INDICATORS
 
 RULES_DIR = Path(__file__).with_name("rules")
@@ -264,6 +264,10 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
             selector = _fast_selector(CSSSelector(raw["css"]))
         except SelectorError as exc:
             raise _fail(rule_id, f"css: bad selector: {exc}") from None
+        # A tag or attribute name the page's markup must contain for the selector to match.
+        literals = selector_literals(raw["css"])
+        if literals:
+            options["markup_literals"] = literals
     max_evidence = raw.get("max_evidence", 3)
     if not isinstance(max_evidence, int) or max_evidence < 1:
         raise _fail(rule_id, "max_evidence: must be a positive integer")

@@ -12,28 +12,26 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import accumulate
 
 from detectors.folding import TOKENS, fold_lines
 
 # Sentence boundaries: end punctuation followed by spaces and a capital letter (so "Tel. 0841"
 # and "W.I Tel: 1 (876)" stay whole), or CJK full stops. The pattern starts with the
-# punctuation itself (no lookbehind), so the regex engine skips to candidates in C.
-_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZÀ-ÞА-ЯЁ])|[。！？]")
+# punctuation itself (no lookbehind), so the regex engine skips to candidates in C; the
+# substitution keeps the punctuation, drops the spaces after it and marks the boundary with a
+# newline, all in C.
+_SENTENCE_END = re.compile(r"([.!?])\s+(?=[A-ZÀ-ÞА-ЯЁ])|([。！？])")
+_MARK_END = r"\1\2\n"  # a group that did not take part is replaced by nothing
 
 
 def split_sentences(raw: str) -> list[str]:
-    """Non-empty, stripped sentence chunks of a text, each keeping its end punctuation."""
-    chunks: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(raw):
-        piece = raw[start:match.start() + 1].strip()
-        if piece:
-            chunks.append(piece)
-        start = match.end()
-    piece = raw[start:].strip()
-    if piece:
-        chunks.append(piece)
-    return chunks
+    """Non-empty, stripped sentence chunks of a text, each keeping its end punctuation.
+
+    `raw` is one line (a region's text is whitespace-collapsed); a newline in it would also end
+    a chunk.
+    """
+    return [piece for piece in (p.strip() for p in _SENTENCE_END.sub(_MARK_END, raw).split("\n")) if piece]
 
 
 @dataclass
@@ -44,11 +42,14 @@ class RegionText:
 
     @classmethod
     def build(cls, raw: str) -> RegionText:
+        """Index a region's text, whitespace-collapsed as `Document.text_by_region` holds it."""
         chunks = split_sentences(raw)
-        folded = fold_lines("\n".join(chunks))
-        starts = [0]
-        for line in folded.split("\n")[:-1]:
-            starts.append(starts[-1] + len(line) + 1)
+        joined = "\n".join(chunks)
+        # ASCII chunks of collapsed text have single spaces and no edge spaces: lower-casing is
+        # all that folding does to them. Other text may gain spaces (NFKD), so it is re-collapsed.
+        folded = joined.lower() if joined.isascii() else fold_lines(joined)
+        # Offsets of the chunks: 0, then each line's length plus its newline, summed in C.
+        starts = list(accumulate(map((1).__add__, map(len, folded.split("\n")[:-1])), initial=0))
         return cls(chunks, folded, starts)
 
     def chunk_at(self, offset: int) -> int:

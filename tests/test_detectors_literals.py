@@ -22,6 +22,7 @@ from detectors.rules import default_rules
         (r"ab?c", []),  # single characters are no use
         (r"(?:abc)?def", [{"def"}]),  # an optional part is not required
         (r"[a-z]+\d+", []),
+        (r"(?:pay|pay online|bayar|online payment)", [{"pay", "bayar"}]),  # "pay" covers "online payment"
     ],
 )
 def test_examples(pattern, expected):

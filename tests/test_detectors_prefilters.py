@@ -91,3 +91,29 @@ def test_region_text_keeps_the_reading_order() -> None:
     )
     assert doc.text_by_region["main"] == "Pay online now ."
     assert doc.text_by_region["footer"] == "Call us at 0123 456 789 today"
+
+
+def test_link_candidates_by_literal_are_the_lines_holding_one() -> None:
+    links = "".join(f"<a href='/news/{i}'>News item {i}</a>" for i in range(200))
+    doc = parse(
+        f"<main>{links}<a href='https://apps.apple.com/app/id1'>App Store</a>"
+        "<a href='mailto:info@city.example'>Mail</a><a href='MAILTO:town@city.example'>Town hall</a></main>",
+        "https://www.city.example/",
+    )
+    ctx = _Context(doc=doc, own_host="city.example")
+    assert ctx.lines_with(("apps.apple.com/",), "href") == {200}
+    assert ctx.lines_with(("mailto:", "apps.apple.com/"), "href") == {200, 201, 202}  # the href blob is lower-cased
+    assert ctx.lines_with(("news",), "href") is None  # most links: the regex scan narrows better
+    assert ctx.lines_with(("town hall",), "text") == {202}
+
+
+def test_a_rule_finds_the_same_links_by_literal_lines_and_by_blob_scan(monkeypatch) -> None:
+    # Forcing the regex scan everywhere must not change any result on the fixture pages.
+    from detectors import engine, page_from_bytes
+    from evaluation.corpus import load_corpus
+    from evaluation.evaluate import FIXTURE_CORPUS
+
+    pages = [page_from_bytes(p.uri(), p.path.read_bytes()) for p in load_corpus(FIXTURE_CORPUS)]
+    by_literals = [detect(page).to_json() for page in pages]
+    monkeypatch.setattr(engine._Context, "lines_with", lambda self, needles, blob_name: None)
+    assert [detect(page).to_json() for page in pages] == by_literals
