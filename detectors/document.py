@@ -500,9 +500,7 @@ def css_path(el: etree._Element, max_depth: int = 12) -> str:
         if parent is None:
             parts.append(tag)
             break
-        # Siblings of the same tag, counted in C (a link in a list of thousands is common).
-        before = sum(1 for _ in node.itersiblings(tag, preceding=True))
-        alone = before == 0 and next(node.itersiblings(tag), None) is None
-        parts.append(tag if alone else f"{tag}:nth-of-type({before + 1})")
+        same = list(parent.iterchildren(tag))  # siblings of the same tag, picked in C
+        parts.append(tag if len(same) == 1 else f"{tag}:nth-of-type({same.index(node) + 1})")
         node = parent
     return " > ".join(reversed(parts))

@@ -19,11 +19,13 @@ _REPEATS = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_RE
 _MIN_USEFUL = 2  # a set whose shortest string is shorter than this would filter nothing
 
 
-def required_literals(pattern: str) -> tuple[frozenset[str], ...]:
+def required_literals(pattern: str, shortest: int = _MIN_USEFUL) -> tuple[frozenset[str], ...]:
     """Sets of strings such that every match contains at least one string of *each* set.
 
     Empty when nothing useful is known. Example: `^https?://(?:www\\.)?(?:facebook|twitter)\\.com`
-    gives ({"http"}, {"facebook", "twitter"}) and ({".com"} as well).
+    gives ({"http"}, {"facebook", "twitter"}) and ({".com"} as well). Sets holding a string
+    shorter than `shortest` are left out (a page-wide test for "@" filters nothing; picking the
+    sentences that hold an "@" does).
     """
     try:
         parsed = parser.parse(pattern)
@@ -32,7 +34,7 @@ def required_literals(pattern: str) -> tuple[frozenset[str], ...]:
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
         return ()
     found = _candidates(parsed.data)
-    useful = {_minimal(s) for s in found if s and min(len(x) for x in s) >= _MIN_USEFUL}
+    useful = {_minimal(s) for s in found if s and min(len(x) for x in s) >= shortest}
     # The most selective sets first (longest shortest string): a page usually fails on the first.
     return tuple(sorted(useful, key=lambda s: (-min(len(x) for x in s), sorted(s))))
 
@@ -70,9 +72,9 @@ def _candidates(items: list) -> list[set[str]]:
         if op is c.LITERAL:
             run.append(chr(av))
             continue
-        end_run()
         if op in _ZERO_WIDTH:
-            continue
+            continue  # consumes nothing: "t(?<!\w.)el" still matches the string "tel"
+        end_run()
         if op is c.SUBPATTERN:
             _group, add_flags, _del_flags, body = av
             if add_flags & re.IGNORECASE:

@@ -23,7 +23,7 @@ from lxml.cssselect import CSSSelector, SelectorError
 
 from detectors.document import REGIONS
 from detectors.errors import RuleError
-from detectors.folding import WordIndex, compile_words, fold_lines, word_index
+from detectors.folding import WordIndex, compile_words, word_index
 from detectors.literals import required_literals, selector_literals
 from detectors.model import INDICATORS
 
@@ -43,7 +43,7 @@ KIND_KEYS: dict[str, set[str]] = {
     "schema": {"types"},
     "title": _TEXTUAL | {"targets"},
     "url": _TEXTUAL,
-    "text": _TEXTUAL | {"regions", "min_count", "min_distinct", "skip_questions", "needs_text"},
+    "text": _TEXTUAL | {"regions", "min_count", "min_distinct", "skip_questions"},
     "selector": _TEXTUAL | {"css", "regions", "regions_not"},
 }
 FIELD_KINDS = frozenset({"text", "search", "email", "tel", "textarea", "radio", "checkbox", "file", "select",
@@ -85,6 +85,9 @@ class RuleSet:
     def rule_ids(self) -> list[str]:
         return [r.id for ir in self.indicators.values() for r in ir.rules]
 
+
+# Strings in nearly every sentence: selecting sentences by them would select them all.
+_COMMON_IN_TEXT = frozenset(" .,;:-/'()")
 
 # `[@itemprop = 'email']` makes libxml2 build a string value for every element; testing that
 # the attribute exists first (`[@itemprop][@itemprop = 'email']`) skips that for elements
@@ -224,14 +227,6 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
         _check_field_kinds(rule_id, "types", raw["types"])
         options["types"] = tuple(raw["types"])
         regex.pop("types", None)
-    if "needs_text" in raw:
-        # A speed hint for `pattern` rules: literal (folded) strings one of which every match
-        # contains. The pattern is then run only over the sentences holding one of them,
-        # not over the whole text (an e-mail pattern would otherwise try every word).
-        hint = raw["needs_text"]
-        if not isinstance(hint, list) or not hint or not all(isinstance(h, str) and h for h in hint):
-            raise _fail(rule_id, "needs_text: must be a non-empty list of non-empty strings")
-        options["needs_text"] = tuple(fold_lines(h) for h in hint)
     # Literals that every match must contain (computed from the patterns, not written by hand):
     # a page that contains none of them skips the regex.
     if kind == "link":
@@ -240,10 +235,16 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
                 literals = required_literals(regex[key].pattern)
                 if literals:
                     options[target] = literals
-    if kind == "text" and "pattern" in regex and "needs_text" not in options:
-        literals = required_literals(regex["pattern"].pattern)
+    if kind == "text" and "pattern" in regex:
+        literals = required_literals(regex["pattern"].pattern, shortest=1)
         if literals:
             options["pattern_literals"] = literals
+            selective = [s for s in literals if not s <= _COMMON_IN_TEXT]
+            if words is None and selective:
+                # Every match holds one string of each set, so only the sentences holding one
+                # of the most selective set are scanned, not the whole text (an e-mail pattern
+                # would otherwise be tried at every word). Matches stay within a sentence.
+                options["needs_text"] = tuple(sorted(selective[0]))
     if "role" in raw:
         if not isinstance(raw["role"], str) or not raw["role"]:
             raise _fail(rule_id, "role: must be a non-empty string")

@@ -18,20 +18,23 @@ from detectors.folding import TOKENS, fold_lines
 
 # Sentence boundaries: end punctuation followed by spaces and a capital letter (so "Tel. 0841"
 # and "W.I Tel: 1 (876)" stay whole), or CJK full stops. The pattern starts with the
-# punctuation itself (no lookbehind), so the regex engine skips to candidates in C; the
-# substitution keeps the punctuation, drops the spaces after it and marks the boundary with a
-# newline, all in C.
-_SENTENCE_END = re.compile(r"([.!?])\s+(?=[A-ZÀ-ÞА-ЯЁ])|([。！？])")
-_MARK_END = r"\1\2\n"  # a group that did not take part is replaced by nothing
+# punctuation itself (no lookbehind), so the regex engine skips to candidates in C.
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZÀ-ÞА-ЯЁ])|[。！？]")
 
 
 def split_sentences(raw: str) -> list[str]:
-    """Non-empty, stripped sentence chunks of a text, each keeping its end punctuation.
-
-    `raw` is one line (a region's text is whitespace-collapsed); a newline in it would also end
-    a chunk.
-    """
-    return [piece for piece in (p.strip() for p in _SENTENCE_END.sub(_MARK_END, raw).split("\n")) if piece]
+    """Non-empty, stripped sentence chunks of a text, each keeping its end punctuation."""
+    chunks: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(raw):
+        piece = raw[start:match.start() + 1].strip()
+        if piece:
+            chunks.append(piece)
+        start = match.end()
+    piece = raw[start:].strip()
+    if piece:
+        chunks.append(piece)
+    return chunks
 
 
 @dataclass

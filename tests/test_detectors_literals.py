@@ -22,6 +22,7 @@ from detectors.rules import default_rules
         (r"ab?c", []),  # single characters are no use
         (r"(?:abc)?def", [{"def"}]),  # an optional part is not required
         (r"[a-z]+\d+", []),
+        (r"(?:t(?<!\w.)el|phone)\s*\d", [{"tel", "phone"}]),  # an assertion does not split a literal
         (r"(?:pay|pay online|bayar|online payment)", [{"pay", "bayar"}]),  # "pay" covers "online payment"
     ],
 )

@@ -99,3 +99,15 @@ def test_every_indicator_speaks_the_eleven_languages() -> None:
             continue  # recognised by URL/number shapes, language-neutral
         missing = set(LANGUAGES) - covered
         assert not missing, f"{path.name} lacks word lists for {sorted(missing)}"
+
+
+def test_a_text_pattern_scans_only_the_sentences_holding_a_literal_it_needs(tmp_path: Path) -> None:
+    # Derived from the pattern itself (no hand-written hint): every match holds one of them.
+    rule = {"id": "contact.mail", "kind": "text", "weight": 0.5,
+            "pattern": r"[a-z0-9.]+(?:@|\s?\[at\]\s?)[a-z0-9-]+\.[a-z]{2,}"}
+    compiled = load(write_rules(tmp_path, [rule], "contact_info")).rules[0]
+    assert compiled.options["needs_text"] == ("@", "[at]")
+    with_words = dict(rule, words=["mail"])  # words are found by their own needles instead
+    assert "needs_text" not in load(write_rules(tmp_path, [with_words], "contact_info")).rules[0].options
+    with pytest.raises(RuleError, match="unknown key"):
+        load(write_rules(tmp_path, [dict(rule, needs_text=["@"])], "contact_info"))
