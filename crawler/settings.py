@@ -116,7 +116,10 @@ PORTAL_EVIDENCE_CHROMIUM = os.environ.get("PORTAL_EVIDENCE_CHROMIUM", "/usr/bin/
 # Pages per write transaction (pipelines/store.py); smaller batches show progress in the database
 # sooner, at some cost in speed.
 PORTAL_EVIDENCE_STORE_BATCH = int(os.environ.get("PORTAL_EVIDENCE_STORE_BATCH", "50"))
-PORTAL_EVIDENCE_CONTEXT_PAGES = 50
+# Rendered pages per browser context before a fresh one replaces it (the spider closes the old one):
+# this bounds what a portal's scripts can pile up in one context (caches, storage, leaks), while each
+# recycling costs new renderer processes for the pooled pages. See crawler/config.py.
+PORTAL_EVIDENCE_CONTEXT_PAGES = 100
 
 if os.environ.get("PORTAL_EVIDENCE_PROFILE") == "fast":
     # Tests and benchmarks against 127.0.0.1 only.

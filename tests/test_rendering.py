@@ -125,3 +125,96 @@ def test_settle_waits_for_chained_script_requests() -> None:
                 await browser.close()
 
     assert asyncio.run(render()) == "Online services"
+
+
+def _launched_switches(args: list[str]) -> dict[str, str]:
+    """Start Chromium through Playwright with `args` and read the browser process's command line
+    (the last occurrence of a switch is the one Chromium uses)."""
+    import asyncio
+    import os
+    import uuid
+
+    from playwright.async_api import async_playwright
+
+    marker = f"--pe-test-marker={uuid.uuid4().hex}"  # unknown switches are ignored by Chromium
+
+    def command_line() -> list[str]:
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as file:
+                    argv = file.read().decode().split("\0")
+            except OSError:
+                continue
+            if marker in argv and not any(arg.startswith("--type=") for arg in argv):
+                return argv
+        raise AssertionError("browser process not found")
+
+    async def launch() -> list[str]:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[*args, marker])
+            try:
+                return command_line()
+            finally:
+                await browser.close()
+
+    return dict(arg[2:].partition("=")[::2] for arg in asyncio.run(launch()) if arg.startswith("--"))
+
+
+def _crawl_launch_args() -> list[str]:
+    from crawler.addon import rendering_settings
+    from crawler.config import CrawlConfig
+
+    return rendering_settings(CrawlConfig(), 3, None)["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"]
+
+
+@pytest.mark.skipif(not chromium_available("/usr/bin/chromium"), reason="Chromium is not installed")
+def test_speed_flags_extend_playwrights_own_switch_lists() -> None:
+    """Chromium keeps only the last --disable-features / --blink-settings: ours must still carry
+    every value Playwright passes (else e.g. its interception fixes silently go away)."""
+    default = _launched_switches([])
+    ours = _launched_switches(_crawl_launch_args())
+    for switch in ("disable-features", "blink-settings"):
+        assert set(default[switch].split(",")) <= set(ours[switch].split(",")), switch
+    assert "RenderDocument" in ours["disable-features"].split(",")
+    assert "imagesEnabled=false" in ours["blink-settings"].split(",")
+
+
+IMAGES_AND_FETCH_PAGE = """<html><head><style>body { background: url(/bg.png); }</style></head>
+<body><img src="/logo.png"><picture><source srcset="/logo.webp"><img src="/logo.jpg"></picture>
+<div id="content">Loading</div><script>
+fetch("/data.json").then(r => r.json()).then(d => { document.getElementById("content").textContent = d.text; });
+</script></body></html>"""
+
+
+@pytest.mark.skipif(not chromium_available("/usr/bin/chromium"), reason="Chromium is not installed")
+def test_crawl_browser_requests_no_images_and_still_runs_scripts() -> None:
+    """With the crawl's launch flags a rendered page asks for no image at all (not even one for
+    the abort predicate to refuse), while its scripts still fetch and build the content."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from crawler.rendering import prepare_page, settle
+
+    async def render() -> tuple[str, list[str]]:
+        requested: list[str] = []
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=_crawl_launch_args())
+            try:
+                page = await browser.new_page()
+                page.on("request", lambda request: requested.append(request.url))
+                await page.route("http://portal.test/", lambda route: route.fulfill(
+                    status=200, content_type="text/html", body=IMAGES_AND_FETCH_PAGE))
+                await page.route("http://portal.test/data.json", lambda route: route.fulfill(
+                    status=200, content_type="application/json", body='{"text": "Online services"}'))
+                await page.route("**/*.{png,jpg,webp}", lambda route: route.fulfill(status=404))
+                await prepare_page(page, None)
+                await page.goto("http://portal.test/")
+                await settle(page)
+                return await page.inner_text("#content"), requested
+            finally:
+                await browser.close()
+
+    text, requested = asyncio.run(render())
+    assert text == "Online services"
+    assert requested == ["http://portal.test/", "http://portal.test/data.json"]
