@@ -5,9 +5,12 @@
 Every page is read into memory first, so the figure measures the detectors, not the disk. The
 process is pinned to one CPU (where the OS allows it), one untimed warm-up pass loads what is
 loaded once per process (rules, language model), and then every page goes through
-`detect(page_from_bytes(url, body))` in several timed passes. Prints
-pages/s per pass, the median, and the process's peak RSS (ru_maxrss). The issue's bar is
->= 100 pages/s; the exit code is 1 below it. A script, not a test: timings depend on the machine.
+`detect(page_from_bytes(url, body))` in several timed passes. Each pass is timed twice: by the
+CPU time of the process (what one core spends on the pages: the throughput of one core) and by
+the wall clock (the same on an idle machine; on a shared one it also counts the time the
+process waited for its CPU). Prints pages/s per pass, the medians, and the process's peak RSS
+(ru_maxrss). The issue's bar is >= 100 pages/s on one core; the exit code is 1 below it. A
+script, not a test: timings depend on the machine.
 """
 
 from __future__ import annotations
@@ -68,19 +71,25 @@ def main(argv: list[str] | None = None) -> int:
     for url, body in pages:
         detect(page_from_bytes(url, body))
 
-    rates: list[float] = []
+    rates: list[float] = []  # pages per CPU second
+    wall_rates: list[float] = []  # pages per wall-clock second
     for number in range(1, args.passes + 1):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         for url, body in pages:
             detect(page_from_bytes(url, body))
+        cpu = time.process_time() - started_cpu
         seconds = time.perf_counter() - started
-        rates.append(len(pages) / seconds)
-        print(f"pass {number}: {len(pages)} pages in {seconds:.2f} s = {rates[-1]:.1f} pages/s")
+        rates.append(len(pages) / cpu)
+        wall_rates.append(len(pages) / seconds)
+        print(f"pass {number}: {len(pages)} pages in {cpu:.2f} s of CPU = {rates[-1]:.1f} pages/s "
+              f"({seconds:.2f} s wall clock = {wall_rates[-1]:.1f} pages/s)")
     median = statistics.median(rates)
     print(f"corpus: {corpus.root} ({len(pages)} pages, {megabytes:.1f} MB in memory); {pinning}; "
           f"Python {sys.version.split()[0]}")
-    print(f"throughput: median {median:.1f} pages/s, best {max(rates):.1f}, worst {min(rates):.1f} "
-          f"({median * megabytes / len(pages):.2f} MB/s)")
+    print(f"throughput on one core (CPU time): median {median:.1f} pages/s, best {max(rates):.1f}, "
+          f"worst {min(rates):.1f} ({median * megabytes / len(pages):.2f} MB/s)")
+    print(f"throughput by the wall clock: median {statistics.median(wall_rates):.1f} pages/s, "
+          f"best {max(wall_rates):.1f}, worst {min(wall_rates):.1f}")
     print(f"peak RSS: {peak_rss_mib():.0f} MiB (after loading the pages: {rss_before:.0f} MiB)")
     verdict = "meets" if median >= BAR_PAGES_PER_SECOND else "BELOW"
     print(f"bar >= {BAR_PAGES_PER_SECOND:.0f} pages/s: {verdict}")

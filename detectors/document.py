@@ -46,6 +46,7 @@ _INTERESTING = frozenset({"a", "area", "input", "textarea", "select", "button", 
                           "object", "link"})
 _FIELD_TAGS = frozenset({"input", "textarea", "select", "button"})
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "legend"})
+_SPECIAL_TAGS = _INTERESTING | _HEADING_TAGS | {"form"}  # elements read for more than their text
 # Caps that bound the work on pathological pages (a 20 MB table of links): rules never need more.
 _MAX_LINKS = 10_000
 _MAX_ASSETS = 5_000
@@ -245,7 +246,6 @@ def _collect(doc: Document, root: etree._Element) -> None:
             labels[target] = _clean(text_content(label))
 
     texts: dict[str, list[str]] = {r: [] for r in REGIONS}
-    sizes: dict[str, int] = dict.fromkeys(REGIONS, 0)
     # One pass in document order with start and end events: an element's text belongs to its
     # own region and is read at its start; its tail (the text after it) belongs to its parent's
     # region and is read at its end, after the text of its descendants, so a region's text keeps
@@ -257,7 +257,7 @@ def _collect(doc: Document, root: etree._Element) -> None:
     last_heading = ""
     interesting = _INTERESTING
     skip_tags = _SKIP_TEXT_TAGS
-    heading_tags = _HEADING_TAGS
+    special = _SPECIAL_TAGS
 
     openers, containers = _REGION_OPENERS, _CONTAINER_TAGS
     # The body of this loop runs for every element of the page: it is the hot path of the
@@ -270,9 +270,8 @@ def _collect(doc: Document, root: etree._Element) -> None:
             inherited = open_regions[-1]
             if inherited:
                 chunk = el.tail
-                if chunk and sizes[inherited] < _MAX_TEXT:
+                if chunk:
                     texts[inherited].append(chunk)
-                    sizes[inherited] += len(chunk)
             continue
         tag = el.tag
         inherited = open_regions[-1]
@@ -292,11 +291,10 @@ def _collect(doc: Document, root: etree._Element) -> None:
         open_regions.append(region)
         if region:
             chunk = el.text
-            if chunk and sizes[region] < _MAX_TEXT:
+            if chunk:
                 texts[region].append(chunk)
-                sizes[region] += len(chunk)
-        if not region and tag not in interesting:
-            continue
+        if tag not in special or (not region and tag not in interesting):
+            continue  # most elements: their text is all that is read
         if tag == "form":
             form = Form(
                 action=resolve(el.get("action") or ""), method=(el.get("method") or "get").lower(),
@@ -308,7 +306,7 @@ def _collect(doc: Document, root: etree._Element) -> None:
         elif tag in interesting:
             form = _enclosing_form(el, forms_by_element) if tag in _FIELD_TAGS and forms_by_element else None
             _visit(doc, el, tag, region or inherited or "main", form, resolve, labels)
-        elif tag in heading_tags:
+        else:  # a heading
             text = _clean(text_content(el))
             if text:
                 last_heading = fold(text)
@@ -317,13 +315,25 @@ def _collect(doc: Document, root: etree._Element) -> None:
     if b"itemtype" in doc.markup:  # on few pages; the XPath walks the whole tree
         doc.itemtypes.extend(_ITEMTYPES(root))
 
-    doc.text_by_region = {r: _clean(" ".join(chunks)) for r, chunks in texts.items() if chunks}
+    doc.text_by_region = {r: _clean(" ".join(_capped(chunks))) for r, chunks in texts.items() if chunks}
     for form in doc.forms:
         form.text = _clean(text_content(form.element))[:2000]
         form.folded = fold(form.text)
     title_el = root.find(".//title")
     if title_el is not None:
         doc.title = _clean(text_content(title_el))
+
+
+def _capped(chunks: list[str]) -> list[str]:
+    """The chunks up to the one that brings the text to _MAX_TEXT characters (that one kept)."""
+    if sum(map(len, chunks)) < _MAX_TEXT:
+        return chunks  # every real page
+    size = 0
+    for index, chunk in enumerate(chunks):
+        size += len(chunk)
+        if size >= _MAX_TEXT:
+            return chunks[: index + 1]
+    return chunks
 
 
 def _enclosing_form(el: etree._Element, forms: dict[etree._Element, Form]) -> Form | None:

@@ -16,6 +16,8 @@ import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, compress, count
+from operator import attrgetter
 from urllib.parse import urlsplit
 
 from detectors.document import Document, css_path, host_of, parse, text_content
@@ -37,6 +39,9 @@ class Hit:
     target_url: str | None
 
 
+_HREF, _FOLDED, _LOGO, _URL = attrgetter("href"), attrgetter("folded"), attrgetter("logo"), attrgetter("url")
+
+
 @dataclass
 class _Context:
     """Per-page caches shared by all rules (folded text chunks, own host)."""
@@ -47,6 +52,7 @@ class _Context:
     tokens: dict[str, TokenView] = field(default_factory=dict)
     _href_blob: str | None = None
     _link_text_blob: str | None = None
+    _asset_blob: str | None = None
     _line_starts: dict[str, list[int]] = field(default_factory=dict)
     _logo_links: set[int] | None = None
 
@@ -54,21 +60,34 @@ class _Context:
     def href_blob(self) -> str:
         """Every link's lower-cased URL, one per line, in document order."""
         if self._href_blob is None:
-            self._href_blob = "\n".join(link.href.lower().replace("\n", " ") for link in self.doc.links)
+            # Joined and lower-cased in C; a NUL (never in parsed markup) stands for the line
+            # breaks while newlines inside a URL become spaces.
+            hrefs = "\0".join(map(_HREF, self.doc.links))
+            blob = hrefs.replace("\n", " ").replace("\0", "\n").lower()
+            if hrefs.count("\0") > max(len(self.doc.links) - 1, 0):  # a URL with a NUL of its own
+                blob = "\n".join(link.href.lower().replace("\n", " ") for link in self.doc.links)
+            self._href_blob = blob
         return self._href_blob
+
+    @property
+    def asset_blob(self) -> str:
+        """Every asset's lower-cased URL, one per line."""
+        if self._asset_blob is None:
+            self._asset_blob = "\n".join(map(_URL, self.doc.assets)).lower()
+        return self._asset_blob
 
     @property
     def link_text_blob(self) -> str:
         """Every link's folded text, one per line, in document order."""
         if self._link_text_blob is None:
-            self._link_text_blob = "\n".join(link.folded for link in self.doc.links)
+            self._link_text_blob = "\n".join(map(_FOLDED, self.doc.links))  # folded text has no newline
         return self._link_text_blob
 
     @property
     def logo_links(self) -> set[int]:
         """Indexes of the links that are an image or marked as the site's logo or brand."""
         if self._logo_links is None:
-            self._logo_links = {i for i, link in enumerate(self.doc.links) if link.logo}
+            self._logo_links = set(compress(count(), map(_LOGO, self.doc.links)))
         return self._logo_links
 
     def matching_links(self, regex: re.Pattern[str], blob_name: str) -> set[int]:
@@ -118,11 +137,9 @@ class _Context:
         starts = self._line_starts.get(blob_name)
         if starts is None:
             blob = self.href_blob if blob_name == "href" else self.link_text_blob
-            starts = [0]
-            index = blob.find("\n")
-            while index >= 0:
-                starts.append(index + 1)
-                index = blob.find("\n", index + 1)
+            lines = blob.split("\n")
+            # 0, then each line's length plus its newline, summed in C.
+            starts = list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
             self._line_starts[blob_name] = starts
         return starts
 
@@ -336,6 +353,8 @@ def _match_meta(rule: Rule, ctx: _Context) -> Iterator[Hit]:
 
 def _match_assets(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     src_re = rule.regex["src"]
+    if not _has_literals(rule.options.get("src_literals"), (ctx.asset_blob,)):
+        return  # no script, frame or stylesheet URL of the page holds what the pattern needs
     tags = rule.options.get("tags")
     for asset in ctx.doc.assets:
         if tags is not None and not any(asset.tag == t or asset.tag.startswith(t + ":") for t in tags):

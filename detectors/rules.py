@@ -235,6 +235,10 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
                 literals = required_literals(regex[key].pattern)
                 if literals:
                     options[target] = literals
+    if kind == "asset":
+        literals = required_literals(regex["src"].pattern)
+        if literals:
+            options["src_literals"] = literals
     if kind == "text" and "pattern" in regex:
         literals = required_literals(regex["pattern"].pattern, shortest=1)
         if literals:

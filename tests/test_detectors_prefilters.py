@@ -117,3 +117,24 @@ def test_a_rule_finds_the_same_links_by_literal_lines_and_by_blob_scan(monkeypat
     by_literals = [detect(page).to_json() for page in pages]
     monkeypatch.setattr(engine._Context, "lines_with", lambda self, needles, blob_name: None)
     assert [detect(page).to_json() for page in pages] == by_literals
+
+
+def test_link_blobs_have_one_line_per_link_whatever_the_urls_hold() -> None:
+    doc = parse("<a href='/a'>A</a><a href='/b'>B</a>", "https://www.city.example/")
+    doc.links[0].href = "https://www.city.example/x\ny"  # newline and NUL inside URLs
+    doc.links[1].href = "https://www.City.example/\0z"
+    ctx = _Context(doc=doc, own_host="city.example")
+    assert ctx.href_blob.split("\n") == ["https://www.city.example/x y", "https://www.city.example/\0z"]
+    assert ctx._starts("href") == [0, len("https://www.city.example/x y") + 1]
+
+
+def test_region_text_stops_at_the_chunk_that_reaches_the_cap() -> None:
+    from detectors.document import _MAX_TEXT
+
+    words = "word " * 99  # 495 characters per paragraph, then a 7-character tail
+    html = "<main>" + "".join(f"<p>{words}</p>tail {i % 10}." for i in range(2000)) + "</main>"
+    text = parse(html, "https://www.city.example/").text_by_region["main"]
+    # Chunks are kept while the text read so far is shorter than the cap (about 1 MB here): the
+    # kept text ends one chunk past the cap (plus the spaces that join the chunks).
+    assert _MAX_TEXT <= len(text) < _MAX_TEXT * 1.01
+    assert text.endswith(("word", "."))
