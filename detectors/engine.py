@@ -53,6 +53,7 @@ class _Context:
     _href_blob: str | None = None
     _link_text_blob: str | None = None
     _asset_blob: str | None = None
+    _found: dict[tuple[int, str | bytes], bool] = field(default_factory=dict)  # has_literals answers
     _line_starts: dict[str, list[int]] = field(default_factory=dict)
     _logo_links: set[int] | None = None
 
@@ -109,6 +110,32 @@ class _Context:
             if line + 1 >= len(starts):
                 return found
             pos = starts[line + 1]
+
+    def has_literals(self, required: tuple[frozenset, ...] | None, haystacks: Sequence[str] | Sequence[bytes]) -> bool:
+        """Whether the haystacks hold a string of each required set (see `detectors.literals`).
+
+        Rules of one family ask for the same strings (every social-media rule for
+        "facebook.com", ...), and a string that is absent costs a scan of the whole haystack, so
+        each answer is kept for the page. The haystacks are the context's own (blobs, region
+        texts, markup), alive as long as it is, so their identity is a sound key."""
+        if not required:
+            return True
+        seen = self._found
+        for choices in required:
+            for literal in choices:
+                for haystack in haystacks:
+                    key = (id(haystack), literal)
+                    present = seen.get(key)
+                    if present is None:
+                        present = seen[key] = literal in haystack
+                    if present:
+                        break
+                else:
+                    continue
+                break  # this set is satisfied
+            else:
+                return False  # no string of this set anywhere
+        return True
 
     def lines_with(self, needles: Iterable[str], blob_name: str) -> set[int] | None:
         """Indexes of the links whose line in a blob contains one of `needles`, found with
@@ -208,13 +235,6 @@ _FEW_LINES = 64
 _FEW_LITERALS = 9
 
 
-def _has_literals(required: tuple[frozenset, ...] | None, haystacks: Sequence[str] | Sequence[bytes]) -> bool:
-    """Whether the haystacks hold a string of each required set (see `detectors.literals`)."""
-    if not required:
-        return True
-    return all(any(literal in h for h in haystacks for literal in choices) for choices in required)
-
-
 def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     href_re, href_not = rule.regex.get("href"), rule.regex.get("href_not")
     # Whole-page prefilters (no false negatives): most link rules match no link on most pages,
@@ -225,9 +245,9 @@ def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
         candidates = ctx.logo_links
         if not candidates:
             return
-    if not _has_literals(rule.options.get("href_literals"), (ctx.href_blob,)):
+    if not ctx.has_literals(rule.options.get("href_literals"), (ctx.href_blob,)):
         return
-    if not _has_literals(rule.options.get("text_literals"), (ctx.link_text_blob,)):
+    if not ctx.has_literals(rule.options.get("text_literals"), (ctx.link_text_blob,)):
         return
     # Candidate links: the lines of a blob holding a literal that every match contains, when
     # those are few; else the lines where the blob twin of the regex matches. Either is a
@@ -353,7 +373,7 @@ def _match_meta(rule: Rule, ctx: _Context) -> Iterator[Hit]:
 
 def _match_assets(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     src_re = rule.regex["src"]
-    if not _has_literals(rule.options.get("src_literals"), (ctx.asset_blob,)):
+    if not ctx.has_literals(rule.options.get("src_literals"), (ctx.asset_blob,)):
         return  # no script, frame or stylesheet URL of the page holds what the pattern needs
     tags = rule.options.get("tags")
     for asset in ctx.doc.assets:
@@ -405,7 +425,7 @@ def _match_text(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     min_count = rule.options.get("min_count", 1)
     min_distinct = rule.options.get("min_distinct", 1)
     needs_text = rule.options.get("needs_text")
-    if not _has_literals(rule.options.get("pattern_literals"), [t.folded for t in texts]):
+    if not ctx.has_literals(rule.options.get("pattern_literals"), [t.folded for t in texts]):
         return  # the text misses strings that every match of the pattern contains
     # Token prefilter: skip the scan when too few of the rule's words can occur at all, and
     # else scan only the sentences that hold a literal of a word that can.
@@ -474,7 +494,7 @@ def _match_selector(rule: Rule, ctx: _Context) -> Iterator[Hit]:
         return
     # libxml2 walks the whole tree for each member of a selector group; most pages lack the
     # element or attribute the selector looks for, which a search of the markup tells first.
-    if not _has_literals(rule.options.get("markup_literals"), (ctx.doc.markup,)):
+    if not ctx.has_literals(rule.options.get("markup_literals"), (ctx.doc.markup,)):
         return
     for el in rule.selector(ctx.doc.root):
         text = " ".join(text_content(el).split())[:2000]

@@ -62,6 +62,10 @@ def fold_cached(text: str) -> str:
     return fold(text)
 
 
+# The ranges of `_is_cjk`, as one character class.
+_CJK_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
 def _is_cjk(ch: str) -> bool:
     code = ord(ch)
     return (
@@ -144,6 +148,17 @@ class TokenView:
     def __init__(self, tokens: frozenset[str]) -> None:
         self.tokens = tokens
         self._sorted: list[str] | None = None
+        self._has_cjk: bool | None = None
+
+    @property
+    def has_cjk(self) -> bool:
+        """Whether the text holds a Chinese, Japanese or Korean character (they are `\\w`, so
+        they are in the tokens). Without one, no CJK word can occur: most pages skip the
+        substring searches for the CJK words of every list."""
+        if self._has_cjk is None:
+            joined = " ".join(self.tokens)
+            self._has_cjk = not joined.isascii() and _CJK_CHAR.search(joined) is not None
+        return self._has_cjk
 
     def has_prefix(self, stem: str) -> bool:
         if self._sorted is None:
@@ -179,8 +194,12 @@ class WordIndex:
     _by_token: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
     _keys: frozenset[str] = field(init=False, repr=False, compare=False)
     _unkeyed: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    _cjk_substrings: tuple[bool, ...] = field(init=False, repr=False, compare=False)  # per substrings entry
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_cjk_substrings", tuple(
+            any(_is_cjk(ch) for part in parts for ch in part) for parts in self.substrings
+        ))
         by_token: dict[str, list[int]] = {}
         unkeyed: list[int] = []
         for position, (whole, _stem, _needle) in enumerate(self.words):
@@ -217,7 +236,10 @@ class WordIndex:
                 return tuple(found)
         if self.substrings:
             haystacks = tuple(haystacks)
-            for parts in self.substrings:
+            no_cjk = not view.has_cjk
+            for parts, cjk in zip(self.substrings, self._cjk_substrings, strict=True):
+                if cjk and no_cjk:
+                    continue  # a CJK word in a text without CJK characters
                 if all(any(part in h for h in haystacks) for part in parts):
                     found.append(max(parts, key=len))
                     if stop_early and len(found) >= enough:

@@ -138,3 +138,25 @@ def test_region_text_stops_at_the_chunk_that_reaches_the_cap() -> None:
     # kept text ends one chunk past the cap (plus the spaces that join the chunks).
     assert _MAX_TEXT <= len(text) < _MAX_TEXT * 1.01
     assert text.endswith(("word", "."))
+
+
+def test_literal_answers_are_kept_per_page_and_stay_exact() -> None:
+    doc = parse("<a href='https://www.facebook.com/city'>Facebook</a><a href='/x'>News</a>",
+                "https://www.city.example/")
+    ctx = _Context(doc=doc, own_host="city.example")
+    facebook, twitter = frozenset({"facebook.com"}), frozenset({"twitter.com", "x.com/"})
+    assert ctx.has_literals((facebook,), (ctx.href_blob,))
+    assert not ctx.has_literals((facebook, twitter), (ctx.href_blob,))  # every set must be met
+    assert ctx.has_literals((frozenset({"news"}),), (ctx.href_blob, ctx.link_text_blob))  # any haystack
+    assert ctx.has_literals(None, (ctx.href_blob,)) and ctx.has_literals((), (ctx.href_blob,))
+    assert (id(ctx.href_blob), "facebook.com") in ctx._found  # asked once per page
+
+
+def test_cjk_words_are_looked_for_only_in_texts_with_cjk_characters() -> None:
+    index = word_index(["open data", "开放数据", "オープンデータ"])
+    latin = TokenView(frozenset(TOKENS.findall(fold_lines("Open data portal – Übersicht"))))
+    chinese_text = fold_lines("欢迎访问开放数据平台 open")
+    chinese = TokenView(frozenset(TOKENS.findall(chinese_text)))
+    assert not latin.has_cjk and chinese.has_cjk
+    assert len(index.needles(latin, haystacks=["open data portal - ubersicht"])) == 1  # "open data" only
+    assert set(index.needles(chinese, haystacks=[chinese_text])) == {"开放数据"}
