@@ -27,7 +27,7 @@ class CrawlConfig:
     calendar_cap: int = 3  # calendar-like URLs per shape and portal
     pagination_cap: int = 5  # highest page number followed in a paginated list
     max_page_bytes: int = 5 * 1024 * 1024  # bodies beyond this are analysed truncated, with a note
-    context_pages: int = 100  # rendered pages per browser context before it is recycled
+    context_pages: int = 200  # rendered pages per browser context before it is recycled
     use_sitemaps: bool = True
     sitemap_max_urls: int = 2000  # URLs taken from one portal's sitemaps
     chromium: str = "/usr/bin/chromium"
