@@ -16,7 +16,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, count
+from itertools import compress, count
 from operator import attrgetter
 from urllib.parse import urlsplit
 
@@ -25,7 +25,7 @@ from detectors.folding import TOKENS, TokenView, fold, fold_cached
 from detectors.language import content_language_header, declared_language, page_language
 from detectors.model import Evidence, IndicatorResult, Page, PageResult
 from detectors.rules import Rule, RuleSet, default_rules
-from detectors.textindex import RegionText
+from detectors.textindex import RegionText, line_starts, lines_containing
 
 SNIPPET_CHARS = 200
 MAX_EVIDENCE_PER_INDICATOR = 12
@@ -61,13 +61,8 @@ class _Context:
     def href_blob(self) -> str:
         """Every link's lower-cased URL, one per line, in document order."""
         if self._href_blob is None:
-            # Joined and lower-cased in C; a NUL (never in parsed markup) stands for the line
-            # breaks while newlines inside a URL become spaces.
-            hrefs = "\0".join(map(_HREF, self.doc.links))
-            blob = hrefs.replace("\n", " ").replace("\0", "\n").lower()
-            if hrefs.count("\0") > max(len(self.doc.links) - 1, 0):  # a URL with a NUL of its own
-                blob = "\n".join(link.href.lower().replace("\n", " ") for link in self.doc.links)
-            self._href_blob = blob
+            # A newline inside a URL becomes a space, so that each link keeps one line.
+            self._href_blob = "\n".join(href.replace("\n", " ") for href in map(_HREF, self.doc.links)).lower()
         return self._href_blob
 
     @property
@@ -141,33 +136,18 @@ class _Context:
         """Indexes of the links whose line in a blob contains one of `needles`, found with
         `str.find` (far faster than a regex scan); None when that is not a small share of the
         links, where the caller's regex scan of the blob narrows better."""
+        needles = tuple(needles)
+        if any("\n" in needle for needle in needles):  # cannot be told from a line; never in real rules
+            return None
         blob = self.href_blob if blob_name == "href" else self.link_text_blob
-        limit = max(_FEW_LINES, len(self.doc.links) // 8)
-        starts = self._starts(blob_name)
-        found: set[int] = set()
-        for needle in needles:
-            if "\n" in needle:  # cannot be told from a line; never the case for real rules
-                return None
-            at = blob.find(needle)
-            while at >= 0:
-                line = bisect.bisect_right(starts, at) - 1
-                found.add(line)
-                if len(found) > limit:
-                    return None
-                if line + 1 >= len(starts):
-                    break
-                at = blob.find(needle, starts[line + 1])
-        return found
+        return lines_containing(blob, self._starts(blob_name), needles, max(_FEW_LINES, len(self.doc.links) // 8))
 
     def _starts(self, blob_name: str) -> list[int]:
         """Offset of each line of a blob (built once per page and blob)."""
         starts = self._line_starts.get(blob_name)
         if starts is None:
             blob = self.href_blob if blob_name == "href" else self.link_text_blob
-            lines = blob.split("\n")
-            # 0, then each line's length plus its newline, summed in C.
-            starts = list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
-            self._line_starts[blob_name] = starts
+            starts = self._line_starts[blob_name] = line_starts(blob)
         return starts
 
     def region_texts(self, regions: frozenset[str]) -> list[RegionText]:
@@ -235,6 +215,18 @@ _FEW_LINES = 64
 _FEW_LITERALS = 9
 
 
+def _candidate_lines(
+    ctx: _Context, literals: tuple[frozenset[str], ...] | None, blob_regex: re.Pattern[str], blob_name: str
+) -> set[int]:
+    """The lines of a blob holding a literal that every match contains, when the literals and
+    those lines are few; else the lines where the blob twin of the regex matches."""
+    if literals and len(literals[0]) <= _FEW_LITERALS:
+        found = ctx.lines_with(literals[0], blob_name)
+        if found is not None:
+            return found
+    return ctx.matching_links(blob_regex, blob_name)
+
+
 def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     href_re, href_not = rule.regex.get("href"), rule.regex.get("href_not")
     # Whole-page prefilters (no false negatives): most link rules match no link on most pages,
@@ -253,10 +245,7 @@ def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     # those are few; else the lines where the blob twin of the regex matches. Either is a
     # superset of the links that match; every candidate is checked in full below.
     if href_re is not None:
-        literals = rule.options.get("href_literals")
-        found = ctx.lines_with(literals[0], "href") if literals and len(literals[0]) <= _FEW_LITERALS else None
-        if found is None:
-            found = ctx.matching_links(rule.regex["href_blob"], "href")
+        found = _candidate_lines(ctx, rule.options.get("href_literals"), rule.regex["href_blob"], "href")
         candidates = found if candidates is None else candidates & found
         if not candidates:
             return
@@ -275,10 +264,7 @@ def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
         if not candidates:
             return
     if "pattern_blob" in rule.regex:
-        literals = rule.options.get("text_literals")
-        found = ctx.lines_with(literals[0], "text") if literals and len(literals[0]) <= _FEW_LITERALS else None
-        if found is None:
-            found = ctx.matching_links(rule.regex["pattern_blob"], "text")
+        found = _candidate_lines(ctx, rule.options.get("text_literals"), rule.regex["pattern_blob"], "text")
         candidates = found if candidates is None else candidates & found
         if not candidates:
             return

@@ -86,6 +86,11 @@ class RuleSet:
         return [r.id for ir in self.indicators.values() for r in ir.rules]
 
 
+# Per kind: the patterns whose required literals become whole-page prefilters, and their option.
+_LITERAL_OPTIONS = {
+    "link": (("href", "href_literals"), ("pattern", "text_literals")),
+    "asset": (("src", "src_literals"),),
+}
 # Strings in nearly every sentence: selecting sentences by them would select them all.
 _COMMON_IN_TEXT = frozenset(" .,;:-/'()")
 
@@ -229,16 +234,10 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
         regex.pop("types", None)
     # Literals that every match must contain (computed from the patterns, not written by hand):
     # a page that contains none of them skips the regex.
-    if kind == "link":
-        for key, target in (("href", "href_literals"), ("pattern", "text_literals")):
-            if key in regex:
-                literals = required_literals(regex[key].pattern)
-                if literals:
-                    options[target] = literals
-    if kind == "asset":
-        literals = required_literals(regex["src"].pattern)
+    for key, target in _LITERAL_OPTIONS.get(kind, ()):
+        literals = required_literals(regex[key].pattern) if key in regex else ()
         if literals:
-            options["src_literals"] = literals
+            options[target] = literals
     if kind == "text" and "pattern" in regex:
         literals = required_literals(regex["pattern"].pattern, shortest=1)
         if literals:

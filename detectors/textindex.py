@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate
@@ -37,6 +38,29 @@ def split_sentences(raw: str) -> list[str]:
     return chunks
 
 
+def line_starts(text: str) -> list[int]:
+    """Offset of each line of a newline-joined text: 0, then each line's length plus its
+    newline, summed in C."""
+    return list(accumulate(map((1).__add__, map(len, text.split("\n")[:-1])), initial=0))
+
+
+def lines_containing(text: str, starts: list[int], needles: Iterable[str], limit: int | None = None) -> set[int] | None:
+    """Indexes of the lines (`starts` from `line_starts`) holding one of the needles, found
+    with `str.find`; None as soon as more than `limit` lines are found. One occurrence is
+    enough to select a line, so each search resumes at the start of the next line."""
+    found: set[int] = set()
+    last = len(starts) - 1
+    for needle in needles:
+        at = text.find(needle)
+        while at >= 0:
+            line = bisect.bisect_right(starts, at) - 1
+            found.add(line)
+            if limit is not None and len(found) > limit:
+                return None
+            at = text.find(needle, starts[line + 1]) if line < last else -1
+    return found
+
+
 @dataclass
 class RegionText:
     raw_chunks: list[str]
@@ -51,9 +75,7 @@ class RegionText:
         # ASCII chunks of collapsed text have single spaces and no edge spaces: lower-casing is
         # all that folding does to them. Other text may gain spaces (NFKD), so it is re-collapsed.
         folded = joined.lower() if joined.isascii() else fold_lines(joined)
-        # Offsets of the chunks: 0, then each line's length plus its newline, summed in C.
-        starts = list(accumulate(map((1).__add__, map(len, folded.split("\n")[:-1])), initial=0))
-        return cls(chunks, folded, starts)
+        return cls(chunks, folded, line_starts(folded))
 
     def chunk_at(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset) - 1
@@ -64,16 +86,7 @@ class RegionText:
 
     def chunks_containing(self, needles: tuple[str, ...]) -> list[int]:
         """Indexes, ascending, of the chunks whose folded text contains one of the needles."""
-        found: set[int] = set()
-        folded = self.folded
-        for needle in needles:
-            at = folded.find(needle)
-            while at >= 0:
-                index = self.chunk_at(at)
-                found.add(index)
-                # Resume at the next chunk: one occurrence is enough to select this one.
-                at = folded.find(needle, self.starts[index + 1]) if index + 1 < len(self.starts) else -1
-        return sorted(found)
+        return sorted(lines_containing(self.folded, self.starts, needles) or ())
 
     @cached_property
     def tokens(self) -> frozenset[str]:
