@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+from crawler.config import CrawlConfig
 from portal_evidence import __version__
 
 BOT_NAME = "portal-evidence"
@@ -121,7 +122,7 @@ PORTAL_EVIDENCE_STORE_BATCH = int(os.environ.get("PORTAL_EVIDENCE_STORE_BATCH", 
 # recycling costs new renderer processes for the pooled pages (about 3 CPU seconds). Measured on
 # 600 rendered pages: every 200 pages gives 13-17 pages/s with Chromium at a peak PSS of 690 MB
 # (scrapy-playwright's defaults: 5-6 pages/s, 800 MB); every 100: 13 pages/s, 610 MB.
-PORTAL_EVIDENCE_CONTEXT_PAGES = 200
+PORTAL_EVIDENCE_CONTEXT_PAGES = CrawlConfig.context_pages  # the one default, kept in crawler/config.py
 
 if os.environ.get("PORTAL_EVIDENCE_PROFILE") == "fast":
     # Tests and benchmarks against 127.0.0.1 only.
