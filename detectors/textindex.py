@@ -19,8 +19,12 @@ from detectors.folding import TOKENS, fold_lines
 
 # Sentence boundaries: end punctuation followed by spaces and a capital letter (so "Tel. 0841"
 # and "W.I Tel: 1 (876)" stay whole), or CJK full stops. The pattern starts with the
-# punctuation itself (no lookbehind), so the regex engine skips to candidates in C.
-_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZÀ-ÞА-ЯЁ])|[。！？]")
+# punctuation itself, so the regex engine skips to candidates in C; the lookbehinds, tried only
+# there, keep the street abbreviations of postal addresses ("ul. Piotrkowska 104", "Jl. Merdeka",
+# "Av. Paulista", "ул. Ленина") inside their sentence.
+_SENTENCE_END = re.compile(
+    r"[.!?](?<![\s(][uUaAjJ]l\.)(?<![\s(][aA]v\.)(?<![\s(](?:ул|пр|Ул|Пр)\.)\s+(?=[A-ZÀ-ÞА-ЯЁ])|[。！？]"
+)
 
 
 def split_sentences(raw: str) -> list[str]:
