@@ -39,7 +39,10 @@ _TOKEN_REGIONS = {
     "breadcrumb": "nav", "breadcrumbs": "nav", "megamenu": "nav",
     "sidebar": "aside", "aside": "aside",
     "cookie": "cookie", "cookies": "cookie", "consent": "cookie", "cookiebanner": "cookie",
-    "tarteaucitron": "cookie", "cookieconsent": "cookie", "gdpr": "cookie", "cmp": "cookie",
+    "tarteaucitron": "cookie", "cookieconsent": "cookie", "gdpr": "cookie", "cmpbox": "cookie", "didomi": "cookie",
+    "cookiebot": "cookie",
+    # Not "cmp": Bootstrap Italia and Adobe's core components prefix every component with it
+    # (cmp-rating, cmp-contacts, cmp-search-input), which would hide page content as a banner.
 }
 _CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "td", "span", "p", "dl", "form"})
 _INTERESTING = frozenset({"a", "area", "input", "textarea", "select", "button", "meta", "script", "iframe", "embed",
@@ -143,8 +146,13 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
+# Component frameworks name the parts of a content block "header" and "footer" too (Bootstrap's
+# card-header and modal-footer, WordPress's entry-header): those stay in the region around them.
+_COMPONENT_PREFIXES = ("card", "modal", "panel", "entry", "post", "article", "widget", "accordion", "dialog",
+                       "teaser", "tile", "media", "table", "popup", "offcanvas", "toast")
 _TOKEN_RE = re.compile(
-    r"(?<![a-z0-9])(" + "|".join(sorted(_TOKEN_REGIONS, key=len, reverse=True)) + r")(?![a-z0-9])"
+    r"(?<![a-z0-9])" + "".join(f"(?<!{prefix}-)" for prefix in _COMPONENT_PREFIXES)
+    + r"(" + "|".join(sorted(_TOKEN_REGIONS, key=len, reverse=True)) + r")(?![a-z0-9])"
 )
 # The values of every itemtype attribute, in document order.
 _ITEMTYPES = etree.XPath("//@itemtype", smart_strings=False)

@@ -40,6 +40,14 @@ class Hit:
 
 
 _HREF, _FOLDED, _LOGO, _URL = attrgetter("href"), attrgetter("folded"), attrgetter("logo"), attrgetter("url")
+_RESERVED_TLDS = frozenset({"example", "test", "invalid", "localhost"})
+# Host labels that name no particular organisation (see `_Context.site_names`).
+_GENERIC_HOST_WORDS = frozenset({
+    "admin", "ayuntamiento", "bundesland", "cityof", "comune", "council", "county", "example", "gemeente",
+    "gmina", "gouv", "kommun", "kommune", "mairie", "miasto", "municipio", "online", "portal", "prefeitura",
+    "region", "service", "services", "stadt", "state", "info", "ville", "gemeinde", "municipal", "municipality",
+    "district", "government",
+})
 
 
 @dataclass
@@ -78,6 +86,21 @@ class _Context:
         if self._link_text_blob is None:
             self._link_text_blob = "\n".join(map(_FOLDED, self.doc.links))  # folded text has no newline
         return self._link_text_blob
+
+    @property
+    def site_names(self) -> tuple[str, ...]:
+        """Distinctive names in the page's own host ("saobentodovale", "lipowiec", "koeln" from
+        stadt-koeln.de): the labels and hyphen parts of five letters or more that are not generic
+        words of government hosts."""
+        names = []
+        labels = self.own_host.split(".")
+        if labels[-1] in _RESERVED_TLDS:  # RFC 2606 names stand in for a real domain in tests and demos
+            labels = labels[:-1]
+        for label in labels:
+            for part in label.split("-"):
+                if len(part) >= 5 and part.isalnum() and part not in _GENERIC_HOST_WORDS:
+                    names.append(part)
+        return tuple(names)
 
     @property
     def logo_links(self) -> set[int]:
@@ -270,6 +293,9 @@ def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
             return
     offsite = rule.options.get("offsite")
     max_words = rule.options.get("max_words")
+    site_names = ctx.site_names if rule.options.get("package_names_site") else None
+    if site_names is not None and not site_names:
+        return  # no distinctive name in the page's host (or no URL): nothing to look for
     links = ctx.doc.links
     for position in sorted(candidates) if candidates is not None else range(len(links)):
         link = links[position]
@@ -284,9 +310,26 @@ def _match_links(rule: Rule, ctx: _Context) -> Iterator[Hit]:
             continue
         if max_words is not None and len(link.folded.split()) > max_words:
             continue
+        if site_names is not None and not _package_names_site(href, site_names):
+            continue
         if not _text_ok(rule, link.folded):
             continue
         yield Hit(_snip(link.text or link.raw_href), css_path(link.element), link.href or None)
+
+
+_PACKAGE_ID = re.compile(r"[?&]id=([\w.]+)")
+
+
+def _package_names_site(href: str, site_names: tuple[str, ...]) -> bool:
+    """Whether the app package an app-store URL names (Google Play's `?id=br.gov.sp.saobentodovale.cidadao`)
+    has one of the site's names as a whole label. Publishers name packages after their own domain,
+    so a local newspaper's `es.eldiariodevillaejemplo.app` does not pass for the city's app the way
+    its App Store slug `el-diario-de-villaejemplo` would."""
+    found = _PACKAGE_ID.search(href)
+    if found is None:
+        return False
+    labels = found.group(1).split(".")
+    return any(name in labels for name in site_names)
 
 
 _FIELD_KIND_OF_TAG = {"textarea": "textarea", "select": "select"}

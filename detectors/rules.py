@@ -34,7 +34,7 @@ _COMMON = {"id", "kind", "weight", "description", "requires", "max_evidence"}
 _TEXTUAL = {"words", "pattern", "words_not", "pattern_not"}
 KIND_KEYS: dict[str, set[str]] = {
     "link": _TEXTUAL | {"href", "href_not", "regions", "regions_not", "offsite", "min_count", "max_words",
-                        "logo_only"},
+                        "logo_only", "package_names_site"},
     "form": _TEXTUAL | {"action", "action_not", "fields", "fields_not", "needs", "forbid", "regions",
                         "regions_not", "role", "min_fields", "heading_words"},
     "field": _TEXTUAL | {"types", "fields", "regions", "regions_not", "loose_only"},
@@ -217,7 +217,7 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
             if not isinstance(raw[key], int) or isinstance(raw[key], bool) or raw[key] < 1:
                 raise _fail(rule_id, f"{key}: must be a positive integer")
             options[key] = raw[key]
-    for key in ("offsite", "loose_only", "logo_only", "skip_questions"):
+    for key in ("offsite", "loose_only", "logo_only", "skip_questions", "package_names_site"):
         if key in raw:
             if not isinstance(raw[key], bool):
                 raise _fail(rule_id, f"{key}: must be true or false")
