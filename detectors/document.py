@@ -33,8 +33,12 @@ _REGION_ROLES = {
 }
 # Class/id tokens that mark chrome in sites that do not use HTML5 landmarks.
 _TOKEN_REGIONS = {
-    "header": "header", "masthead": "header", "topbar": "header", "kopf": "header",
-    "footer": "footer", "fusszeile": "footer", "pied": "footer", "piedpage": "footer", "colophon": "footer",
+    "header": "header", "masthead": "header", "topbar": "header", "kopf": "header", "kopfbereich": "header",
+    "cabecera": "header", "encabezado": "header", "cabecalho": "header", "intestazione": "header",
+    "naglowek": "header",
+    "footer": "footer", "fusszeile": "footer", "fussbereich": "footer", "pied": "footer", "piedpage": "footer",
+    "pied-de-page": "footer", "colophon": "footer", "piedepagina": "footer", "pie-de-pagina": "footer",
+    "pie-pagina": "footer", "piepagina": "footer", "rodape": "footer", "voettekst": "footer", "stopka": "footer",
     "nav": "nav", "navbar": "nav", "navigation": "nav", "menu": "nav", "mainmenu": "nav",
     "breadcrumb": "nav", "breadcrumbs": "nav", "megamenu": "nav",
     "sidebar": "aside", "aside": "aside",
