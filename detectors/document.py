@@ -329,7 +329,9 @@ def _collect(doc: Document, root: etree._Element) -> None:
 
     doc.text_by_region = {r: _clean(" ".join(_capped(chunks))) for r, chunks in texts.items() if chunks}
     for form in doc.forms:
-        form.text = _clean(text_content(form.element))[:2000]
+        # Text nodes joined with spaces: the options of a <select> and adjacent labels are
+        # separate words ("Istek", "Şikayet", "Öneri"), not one run-together string.
+        form.text = _clean(" ".join(form.element.itertext()))[:2000]
         form.folded = fold(form.text)
     title_el = root.find(".//title")
     if title_el is not None:
@@ -434,7 +436,11 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
             alts, visible = [], el.text or ""
         title, label, alt = el.get("title"), el.get("aria-label"), el.get("alt")
         if alts or title or label or alt:
-            text = _clean(" ".join(filter(None, [visible, *alts, title, label, alt])))
+            # A title is read only when nothing else names the link (as in the accessible-name
+            # computation): "Pay Now" titled "External link - opens in new window" stays a
+            # two-word link.
+            named = visible.strip() or any(alts) or label or alt
+            text = _clean(" ".join(filter(None, [visible, *alts, None if named else title, label, alt])))
         else:  # the common case: only the visible text
             text = _clean(visible)
         rel = (el.get("rel") or "").lower()

@@ -21,9 +21,9 @@ from detectors.folding import TOKENS, fold_lines
 # and "W.I Tel: 1 (876)" stay whole), or CJK full stops. The pattern starts with the
 # punctuation itself, so the regex engine skips to candidates in C; the lookbehinds, tried only
 # there, keep the street abbreviations of postal addresses ("ul. Piotrkowska 104", "Jl. Merdeka",
-# "Av. Paulista", "ул. Ленина") inside their sentence.
+# "Av. Paulista", "ул. Ленина", "P.O. Box 99") inside their sentence.
 _SENTENCE_END = re.compile(
-    r"[.!?](?<![\s(][uUaAjJ]l\.)(?<![\s(][aA]v\.)(?<![\s(](?:ул|пр|Ул|Пр)\.)\s+(?=[A-ZÀ-ÞА-ЯЁ])|[。！？]"
+    r"[.!?](?<![\s(][uUaAjJ]l\.)(?<![\s(][aA]v\.)(?<![\s(](?:ул|пр|Ул|Пр)\.)(?<![Pp]\.[Oo]\.)\s+(?=[A-ZÀ-ÞА-ЯЁ])|[。！？]"
 )
 
 
