@@ -228,7 +228,10 @@ def parse(html: str, url: str) -> Document:
         return doc
     # Plain etree elements (not lxml.html's classes): the per-element class lookup of
     # lxml.html doubles the cost of walking the tree.
-    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
+    # collect_ids=False: libxml2 would otherwise hash every id attribute for getElementById,
+    # which nothing here uses (CSS `#x` becomes an XPath attribute test); parsing is ~10% faster.
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True,
+                              collect_ids=False)
     data = html.encode("utf-8", "replace")
     try:
         root = etree.fromstring(data, parser=parser)
