@@ -57,6 +57,8 @@ _SPECIAL_TAGS = _INTERESTING | _HEADING_TAGS | {"form"}  # elements read for mor
 # Caps that bound the work on pathological pages (a 20 MB table of links): rules never need more.
 _MAX_LINKS = 10_000
 _MAX_ASSETS = 5_000
+# A form with more text than this holds page content, not one purpose (see Form.page_wide).
+_PAGE_WIDE_FORM_TEXT = 6_000
 _MAX_TEXT = 400_000  # characters of text kept per region: enough for any real page, bounded for 20 MB ones
 
 
@@ -92,6 +94,9 @@ class Form:
     folded: str
     element: etree._Element
     heading: str = ""  # nearest preceding heading, folded
+    # The form wraps the page rather than one purpose (ASP.NET WebForms puts everything in one
+    # <form>): its text is the page's text, so words in it say nothing about the form.
+    page_wide: bool = False
 
 
 @dataclass(slots=True)
@@ -334,7 +339,10 @@ def _collect(doc: Document, root: etree._Element) -> None:
     for form in doc.forms:
         # Text nodes joined with spaces: the options of a <select> and adjacent labels are
         # separate words ("Istek", "Şikayet", "Öneri"), not one run-together string.
-        form.text = _clean(" ".join(form.element.itertext()))[:2000]
+        text = _clean(" ".join(form.element.itertext()))
+        if len(text) > _PAGE_WIDE_FORM_TEXT:
+            form.page_wide = True
+        form.text = text[:2000]
         form.folded = fold(form.text)
     title_el = root.find(".//title")
     if title_el is not None:
@@ -452,6 +460,8 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
     elif tag in ("input", "textarea", "select", "button"):
         ftype = (el.get("type") or ("text" if tag == "input" else tag)).lower()
         if ftype == "hidden":
+            if form is not None and el.get("name") == "__VIEWSTATE":
+                form.page_wide = True
             return
         fld = Field(tag, ftype, _field_descriptor(el, labels), region, el)
         if form is not None:

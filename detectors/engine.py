@@ -370,6 +370,8 @@ def _match_forms(rule: Rule, ctx: _Context) -> Iterator[Hit]:
             continue
         if rule.heading_words is not None and not rule.heading_words.search(form.heading):
             continue
+        if form.page_wide and rule.words is not None:
+            continue  # its words are the page's, not the form's
         if not _text_ok(rule, f"{form.heading} {form.folded}"):
             continue
         summary = ", ".join(sorted(kinds)) or "no fields"
