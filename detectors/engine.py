@@ -16,6 +16,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import compress, count
 from operator import attrgetter
 from urllib.parse import urlsplit
@@ -86,6 +87,11 @@ class _Context:
         if self._link_text_blob is None:
             self._link_text_blob = "\n".join(map(_FOLDED, self.doc.links))  # folded text has no newline
         return self._link_text_blob
+
+    @cached_property
+    def main_heading_count(self) -> int:
+        """How many <h1> headings the page has outside navigation, footer and banners."""
+        return sum(1 for h in self.doc.headings if h.level == 1 and h.region not in ("nav", "footer", "cookie"))
 
     @property
     def site_names(self) -> tuple[str, ...]:
@@ -351,6 +357,8 @@ def _match_forms(rule: Rule, ctx: _Context) -> Iterator[Hit]:
             continue
         if "role" in opts and form.role != opts["role"]:
             continue
+        if "method" in opts and form.method != opts["method"]:
+            continue
         action = form.action.lower()
         if action_re is not None and not action_re.search(action):
             continue
@@ -422,11 +430,19 @@ def _match_schema(rule: Rule, ctx: _Context) -> Iterator[Hit]:
             yield Hit(_snip(f"schema.org type {kind}"), "script[type='application/ld+json']", None)
 
 
+# More top-level headings than this: the page uses <h1> for its teasers (old portal home
+# pages), so no single one names what the page is about.
+_MAX_MAIN_HEADINGS = 3
+
+
 def _match_title(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     targets = rule.options.get("targets", ("title", "h1"))
     if "title" in targets and ctx.doc.title and _text_ok(rule, fold_cached(ctx.doc.title)):
         yield Hit(_snip(ctx.doc.title), "title", None)
+    skip_h1 = "h1" in targets and ctx.main_heading_count > _MAX_MAIN_HEADINGS
     for heading in ctx.doc.headings:
+        if heading.level == 1 and skip_h1:
+            continue
         if f"h{heading.level}" in targets and heading.region not in ("nav", "footer", "cookie") and _text_ok(
             rule, heading.folded
         ):

@@ -35,7 +35,7 @@ _TEXTUAL = {"words", "pattern", "words_not", "pattern_not"}
 KIND_KEYS: dict[str, set[str]] = {
     "link": _TEXTUAL | {"href", "href_not", "regions", "regions_not", "offsite", "min_count", "max_words",
                         "logo_only", "package_names_site"},
-    "form": _TEXTUAL | {"action", "action_not", "fields", "fields_not", "needs", "forbid", "regions",
+    "form": _TEXTUAL | {"action", "action_not", "fields", "fields_not", "needs", "forbid", "method", "regions",
                         "regions_not", "role", "min_fields", "heading_words"},
     "field": _TEXTUAL | {"types", "fields", "regions", "regions_not", "loose_only"},
     "meta": {"name", "content"},
@@ -252,6 +252,10 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
         if not isinstance(raw["role"], str) or not raw["role"]:
             raise _fail(rule_id, "role: must be a non-empty string")
         options["role"] = raw["role"].lower()
+    if "method" in raw:
+        if raw["method"] not in ("get", "post"):
+            raise _fail(rule_id, "method: must be get or post")
+        options["method"] = raw["method"]
     if "tags" in raw:
         if not isinstance(raw["tags"], list) or not raw["tags"]:
             raise _fail(rule_id, "tags: must be a non-empty list")
