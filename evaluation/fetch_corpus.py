@@ -151,10 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return run(args.manifest, args.out_dir, args.base_url, args.force, args.timeout, sys.stdout)
-    except ManifestError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
+    except (ManifestError, OSError) as exc:  # a bad manifest, or an output folder that cannot be written
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
