@@ -62,27 +62,27 @@ def fold_cached(text: str) -> str:
     return fold(text)
 
 
-# The ranges of `_is_cjk`, as one character class.
-_CJK_CHAR = re.compile(
-    "[\u0e00-\u0e7f\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+# Scripts written without spaces between words (Chinese, Japanese; Thai; Korean, whose words take
+# particles and compounds without a space): their words are matched anywhere, without word
+# boundaries. One table for `_is_cjk` and for the character class `_CJK_CHAR`.
+_CJK_RANGES = (
+    (0x0E00, 0x0E7F),  # Thai
+    (0x1100, 0x11FF),  # Hangul jamo: folding (NFKD) decomposes Hangul syllables into them
+    (0x3040, 0x30FF),  # kana
+    (0x3130, 0x318F),  # Hangul compatibility jamo
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7AF),  # Hangul syllables (before folding)
+    (0xF900, 0xFAFF),
 )
+_CJK_CHAR = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES) + "]")
 
 
 def _is_cjk(ch: str) -> bool:
-    """Whether a character belongs to a script written without spaces between words (Chinese,
-    Japanese; Thai; Korean, whose words take particles and compounds without a space): words of
-    these scripts are matched anywhere, without word boundaries."""
+    """Whether a character belongs to one of the scripts of `_CJK_RANGES` (used when compiling
+    word lists, not per character of a page)."""
     code = ord(ch)
-    return (
-        0x0E00 <= code <= 0x0E7F  # Thai
-        or 0x1100 <= code <= 0x11FF  # Hangul jamo: folding (NFKD) decomposes Hangul syllables into them
-        or 0x3040 <= code <= 0x30FF  # kana
-        or 0x3130 <= code <= 0x318F  # Hangul compatibility jamo
-        or 0x3400 <= code <= 0x4DBF
-        or 0x4E00 <= code <= 0x9FFF
-        or 0xAC00 <= code <= 0xD7AF  # Hangul syllables (before folding)
-        or 0xF900 <= code <= 0xFAFF
-    )
+    return any(lo <= code <= hi for lo, hi in _CJK_RANGES)
 
 
 _END = ""  # trie key marking the end of a word

@@ -84,13 +84,15 @@ def read_sources(manifest: Path) -> tuple[list[Source], int]:
         if repo in _MADE_UP:
             skipped += 1
             continue
+        row_problems = []
         if not _REPO.fullmatch(repo):
-            problems.append(f"line {line}: source_repo must be owner/name, got {repo!r}")
+            row_problems.append(f"line {line}: source_repo must be owner/name, got {repo!r}")
         if not _COMMIT.fullmatch(commit):
-            problems.append(f"line {line}: commit must be 40 hex digits, got {commit!r}")
+            row_problems.append(f"line {line}: commit must be 40 hex digits, got {commit!r}")
         if not path or path.startswith("/") or ".." in path.split("/"):
-            problems.append(f"line {line}: source_path must be a relative path, got {path!r}")
-        if not problems:
+            row_problems.append(f"line {line}: source_path must be a relative path, got {path!r}")
+        problems.extend(row_problems)
+        if not row_problems:
             sources.append(Source(line, file, repo, commit, path))
     if problems:
         raise ManifestError(f"{manifest}: " + "; ".join(problems))
