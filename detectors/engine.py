@@ -22,7 +22,7 @@ from operator import attrgetter
 from urllib.parse import urlsplit
 
 from detectors.document import Document, css_path, host_of, parse, text_content
-from detectors.folding import TOKENS, TokenView, fold, fold_cached
+from detectors.folding import TokenView, fold, fold_cached, token_set
 from detectors.language import content_language_header, declared_language, page_language
 from detectors.model import Evidence, IndicatorResult, Page, PageResult
 from detectors.rules import Rule, RuleSet, default_rules
@@ -195,7 +195,7 @@ class _Context:
             if texts is not None:
                 found = texts[0].tokens if len(texts) == 1 else frozenset().union(*(t.tokens for t in texts))
             else:
-                found = frozenset(TOKENS.findall(blob))
+                found = token_set(blob)
             view = self.tokens[key] = TokenView(found)
         return view
 

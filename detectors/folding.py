@@ -43,8 +43,13 @@ def fold(text: str) -> str:
     return " ".join(text.split())
 
 
-def fold_lines(text: str) -> str:
-    """Fold like `fold`, but keep line breaks (collapse spaces within each line only)."""
+def fold_lines(text: str, collapsed: bool = False) -> str:
+    """Fold like `fold`, but keep line breaks (collapse spaces within each line only).
+
+    `collapsed` says the lines already have single spaces and none at their ends (a region's
+    sentences): then only spaces that folding itself adds need collapsing, and those are plain
+    spaces (NFKD turns a few symbols such as the diaeresis "¨" into a space and a combining
+    mark), so the line-by-line collapse runs only when a double or edge space shows them."""
     if not text:
         return ""
     if not text.isascii():
@@ -54,6 +59,10 @@ def fold_lines(text: str) -> str:
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
     else:
         text = text.lower()
+    if collapsed and not (
+        "  " in text or " \n" in text or "\n " in text or text[0] == " " or text[-1] == " "
+    ):
+        return text
     return "\n".join(" ".join(line.split()) for line in text.split("\n"))
 
 
@@ -148,6 +157,16 @@ def compile_words(words: Iterable[str]) -> re.Pattern[str]:
 
 
 TOKENS = re.compile(r"\w+")
+# The ASCII characters that are not `\w`, each mapped to a space: for ASCII text, translating
+# them and splitting gives the tokens of TOKENS without a match object per token.
+_ASCII_NON_WORD = {code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "_")}
+
+
+def token_set(folded: str) -> frozenset[str]:
+    """The distinct `\\w+` tokens of a folded text."""
+    if folded.isascii():
+        return frozenset(folded.translate(_ASCII_NON_WORD).split())
+    return frozenset(TOKENS.findall(folded))
 
 
 class TokenView:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate
 
-from detectors.folding import TOKENS, fold_lines
+from detectors.folding import fold_lines, token_set
 
 # Sentence boundaries: end punctuation followed by spaces and a capital letter (so "Tel. 0841"
 # and "W.I Tel: 1 (876)" stay whole), or CJK full stops. The pattern starts with the
@@ -78,7 +78,7 @@ class RegionText:
         joined = "\n".join(chunks)
         # ASCII chunks of collapsed text have single spaces and no edge spaces: lower-casing is
         # all that folding does to them. Other text may gain spaces (NFKD), so it is re-collapsed.
-        folded = joined.lower() if joined.isascii() else fold_lines(joined)
+        folded = joined.lower() if joined.isascii() else fold_lines(joined, collapsed=True)
         return cls(chunks, folded, line_starts(folded))
 
     def chunk_at(self, offset: int) -> int:
@@ -94,4 +94,4 @@ class RegionText:
 
     @cached_property
     def tokens(self) -> frozenset[str]:
-        return frozenset(TOKENS.findall(self.folded))
+        return token_set(self.folded)

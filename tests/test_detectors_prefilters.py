@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from detectors import Page, detect
 from detectors.document import parse
 from detectors.engine import _Context
-from detectors.folding import TOKENS, TokenView, compile_words, fold_lines, word_index
+from detectors.folding import TOKENS, TokenView, compile_words, fold_lines, token_set, word_index
 from detectors.textindex import RegionText
 
 
@@ -160,3 +163,25 @@ def test_cjk_words_are_looked_for_only_in_texts_with_cjk_characters() -> None:
     assert not latin.has_cjk and chinese.has_cjk
     assert len(index.needles(latin, haystacks=["open data portal - ubersicht"])) == 1  # "open data" only
     assert set(index.needles(chinese, haystacks=[chinese_text])) == {"开放数据"}
+
+
+# Characters where tokenising and folding have edges: word and non-word ASCII, spaces and line
+# breaks, accented and decomposed letters, symbols NFKD turns into a space and a combining mark
+# (diaeresis, macron), a typographic apostrophe, CJK, Thai, Arabic with a diacritic, digits, "_".
+_EDGE_CHARS = [*"aZ9_ -.'\n\t", "é", "e\u0301", "¨", "¯", "’", "ß", "İ", "数", "ข", "بَ", "\u00a0", "Ⅻ"]
+_EDGE_TEXT = st.lists(st.sampled_from(_EDGE_CHARS), max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_EDGE_TEXT)
+def test_token_set_is_the_regex_tokens(text: str) -> None:
+    folded = fold_lines(text)
+    assert token_set(folded) == frozenset(TOKENS.findall(folded))
+    assert token_set(text) == frozenset(TOKENS.findall(text))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_EDGE_TEXT, min_size=1, max_size=4))
+def test_folding_collapsed_lines_skips_only_what_changes_nothing(lines: list[str]) -> None:
+    text = "\n".join(" ".join(line.split()) for line in lines)  # lines as a region's sentences are
+    assert fold_lines(text, collapsed=True) == fold_lines(text)
