@@ -272,33 +272,38 @@ def _collect(doc: Document, root: etree._Element) -> None:
             labels[target] = _clean(text_content(label))
 
     texts: dict[str, list[str]] = {r: [] for r in REGIONS}
-    # One pass in document order with start and end events: an element's text belongs to its
-    # own region and is read at its start; its tail (the text after it) belongs to its parent's
-    # region and is read at its end, after the text of its descendants, so a region's text keeps
-    # the reading order ("<a><b>Pay</b></a> online" reads "Pay online"). `open_regions` holds the
-    # region of every open element; "" marks text that is not shown (script, style, ...).
-    # The bottom entry stands for the document itself, so the stack is never empty.
+    # One pass in document order. An element's text belongs to its own region and is read when
+    # the element is reached; its tail (the text after it) belongs to its parent's region and
+    # is read when the element closes, after the text of its descendants, so a region's text
+    # keeps the reading order ("<a><b>Pay</b></a> online" reads "Pay online"). The three stacks
+    # hold, for every open element, the element, its region ("" marks text that is not shown:
+    # script, style, ...) and its tail; the bottom entries stand for the document itself, so
+    # they are never empty. An element closes when the next element reached is not its child.
+    open_elements: list[etree._Element | None] = [None]
     open_regions: list[str] = ["main"]
+    open_tails: list[str | None] = [None]
     forms_by_element: dict[etree._Element, Form] = {}
     last_heading = ""
     interesting = _INTERESTING
     skip_tags = _SKIP_TEXT_TAGS
     special = _SPECIAL_TAGS
+    marks_regions: dict[str, str | None] = {}  # id/class strings seen on this page -> region
 
     openers, containers = _REGION_OPENERS, _CONTAINER_TAGS
     # The body of this loop runs for every element of the page: it is the hot path of the
     # detectors, so the common cases are inlined (no call for an element that inherits its
-    # parent's region, none to append text). `tag=etree.Element` leaves out entities and the
-    # like in C; the end event, half of all, comes first and reads no tag.
-    for event, el in etree.iterwalk(root, events=("start", "end"), tag=etree.Element):
-        if event == "end":
+    # parent's region, none to append text). root.iter(etree.Element) leaves out entities and
+    # the like in C, and yields each element once (an iterwalk would yield it twice).
+    for el in root.iter(etree.Element):
+        parent = el.getparent()
+        while open_elements[-1] is not parent:  # close the elements that ended before this one
+            open_elements.pop()
             open_regions.pop()
-            inherited = open_regions[-1]
-            if inherited:
-                chunk = el.tail
-                if chunk:
+            chunk = open_tails.pop()
+            if chunk:
+                inherited = open_regions[-1]
+                if inherited:
                     texts[inherited].append(chunk)
-            continue
         tag = el.tag
         inherited = open_regions[-1]
         if inherited == "" or tag in skip_tags:
@@ -309,12 +314,18 @@ def _collect(doc: Document, root: etree._Element) -> None:
             # A <div class="site-footer"> inside main content: the class names the region.
             element_id, element_class = el.get("id"), el.get("class")
             if element_id or element_class:
-                region = _region_of_marks(f"{element_id or ''} {element_class or ''}") or inherited
+                marks = f"{element_id or ''} {element_class or ''}"
+                found = marks_regions.get(marks, "?")
+                if found == "?":
+                    found = marks_regions[marks] = _region_of_marks(marks)
+                region = found or inherited
             else:
                 region = inherited
         else:
             region = inherited
+        open_elements.append(el)
         open_regions.append(region)
+        open_tails.append(el.tail)
         if region:
             chunk = el.text
             if chunk:
@@ -338,6 +349,14 @@ def _collect(doc: Document, root: etree._Element) -> None:
                 last_heading = fold(text)
                 if tag != "legend":
                     doc.headings.append(Heading(int(tag[1]), text, last_heading, region, el))
+    while len(open_elements) > 1:  # the elements still open at the end of the document
+        open_elements.pop()
+        open_regions.pop()
+        chunk = open_tails.pop()
+        if chunk:
+            inherited = open_regions[-1]
+            if inherited:
+                texts[inherited].append(chunk)
     if b"itemtype" in doc.markup:  # on few pages; the XPath walks the whole tree
         doc.itemtypes.extend(_ITEMTYPES(root))
 
@@ -441,9 +460,11 @@ class UrlResolver:
 def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form | None,
            resolve: UrlResolver, labels: dict[str, str]) -> None:
     if tag == "a" or tag == "area":
-        if len(doc.links) >= _MAX_LINKS:
+        links = doc.links
+        if len(links) >= _MAX_LINKS:
             return
-        raw = (el.get("href") or "").strip()
+        get = el.get  # about ten attributes are read per link, on every page's hottest element
+        raw = (get("href") or "").strip()
         if tag != "a":
             alts, visible = [], ""
         elif len(el):  # a link with children: its text is spread over them, maybe an image
@@ -451,7 +472,7 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
             visible = text_content(el)
         else:  # the common case, a link holding only text
             alts, visible = [], el.text or ""
-        title, label, alt = el.get("title"), el.get("aria-label"), el.get("alt")
+        title, label, alt = get("title"), get("aria-label"), get("alt")
         if alts or title or label or alt:
             # A title is read only when nothing else names the link (as in the accessible-name
             # computation): "Pay Now" titled "External link - opens in new window" stays a
@@ -460,9 +481,9 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
             text = _clean(" ".join(filter(None, [visible, *alts, None if named else title, label, alt])))
         else:  # the common case: only the visible text
             text = _clean(visible)
-        rel = (el.get("rel") or "").lower()
-        logo = bool(alts) or _names_logo(el.get("class")) or _names_logo(el.get("id"))
-        doc.links.append(Link(resolve(raw), raw, text, fold_cached(text), region, el, rel, logo))
+        rel = get("rel")
+        logo = bool(alts) or _names_logo(get("class")) or _names_logo(get("id"))
+        links.append(Link(resolve(raw), raw, text, fold_cached(text), region, el, rel.lower() if rel else "", logo))
     elif tag in ("input", "textarea", "select", "button"):
         ftype = (el.get("type") or ("text" if tag == "input" else tag)).lower()
         if ftype == "hidden":

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from detectors import Page, detect
 from detectors.document import parse
 from detectors.engine import _Context
 from detectors.folding import TOKENS, TokenView, compile_words, fold_lines, token_set, word_index
-from detectors.textindex import RegionText
+from detectors.textindex import RegionText, split_sentences
 
 
 def view_of(text: str) -> tuple[TokenView, str]:
@@ -172,16 +172,47 @@ _EDGE_CHARS = [*"aZ9_ -.'\n\t", "é", "e\u0301", "¨", "¯", "’", "ß", "İ", 
 _EDGE_TEXT = st.lists(st.sampled_from(_EDGE_CHARS), max_size=30).map("".join)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, derandomize=True)
 @given(_EDGE_TEXT)
+@example("Über straße ¨ 数据 e\u0301_x 9")
 def test_token_set_is_the_regex_tokens(text: str) -> None:
     folded = fold_lines(text)
     assert token_set(folded) == frozenset(TOKENS.findall(folded))
     assert token_set(text) == frozenset(TOKENS.findall(text))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, derandomize=True)
 @given(st.lists(_EDGE_TEXT, min_size=1, max_size=4))
+@example(["a ¨", "¨ b", "x ¨ ¯ y"])
 def test_folding_collapsed_lines_skips_only_what_changes_nothing(lines: list[str]) -> None:
     text = "\n".join(" ".join(line.split()) for line in lines)  # lines as a region's sentences are
     assert fold_lines(text, collapsed=True) == fold_lines(text)
+
+
+_SENTENCE_END_REFERENCE = re.compile(
+    r"[.!?](?<![\s(][uUaAjJ]l\.)(?<![\s(][aA]v\.)(?<![\s(](?:ул|пр|Ул|Пр)\.)(?<![Pp]\.[Oo]\.)\s+(?=[A-ZÀ-ÞА-ЯЁ])"
+    r"|[。！？]"
+)
+
+
+def _sentences_one_match_at_a_time(raw: str) -> list[str]:
+    """What `split_sentences` computes, the plain way: one Python step per boundary."""
+    chunks, start = [], 0
+    for match in _SENTENCE_END_REFERENCE.finditer(raw):
+        chunks.append(raw[start:match.start() + 1].strip())
+        start = match.end()
+    chunks.append(raw[start:].strip())
+    return [chunk for chunk in chunks if chunk]
+
+
+_SENTENCE_PIECES = [".", "!", "?", " ", "  ", "a", "B", "É", "Ж", "ul", "Av", "P.O", "ул", "(", "7", "。", "！", "？", "x"]
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(_SENTENCE_PIECES), max_size=25).map("".join))
+@example("Call us. Write to ul. Piotrkowska 1. Or P.O. Box 9. Really? Yes! Done.")
+@example("Av. Paulista 1. 请联系我们。电话！是吗？好 Ende")
+@example("Is it open? Yes. Ask me")
+def test_sentence_split_is_the_plain_boundary_walk(raw: str) -> None:
+    raw = " ".join(raw.split())  # region texts are whitespace-collapsed
+    assert split_sentences(raw) == _sentences_one_match_at_a_time(raw)
