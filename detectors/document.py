@@ -482,7 +482,13 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
         else:  # the common case: only the visible text
             text = _clean(visible)
         rel = get("rel")
-        logo = bool(alts) or _names_logo(get("class")) or _names_logo(get("id"))
+        if alts:
+            logo = True  # an image link
+        else:
+            element_class, element_id = get("class"), get("id")
+            logo = (element_class is not None or element_id is not None) and _names_logo(
+                f"{element_class or ''} {element_id or ''}"
+            )
         links.append(Link(resolve(raw), raw, text, fold_cached(text), region, el, rel.lower() if rel else "", logo))
     elif tag in ("input", "textarea", "select", "button"):
         ftype = (el.get("type") or ("text" if tag == "input" else tag)).lower()

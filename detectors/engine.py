@@ -62,7 +62,7 @@ class _Context:
     _href_blob: str | None = None
     _link_text_blob: str | None = None
     _asset_blob: str | None = None
-    _found: dict[tuple[int, str | bytes], bool] = field(default_factory=dict)  # has_literals answers
+    _found: dict[int, dict] = field(default_factory=dict)  # has_literals answers, by haystack id
     _line_starts: dict[str, list[int]] = field(default_factory=dict)
     _logo_links: set[int] | None = None
 
@@ -144,14 +144,13 @@ class _Context:
         texts, markup), alive as long as it is, so their identity is a sound key."""
         if not required:
             return True
-        seen = self._found
+        pairs = [(haystack, self._answers(haystack)) for haystack in haystacks]
         for choices in required:
             for literal in choices:
-                for haystack in haystacks:
-                    key = (id(haystack), literal)
-                    present = seen.get(key)
+                for haystack, answers in pairs:
+                    present = answers.get(literal)
                     if present is None:
-                        present = seen[key] = literal in haystack
+                        present = answers[literal] = literal in haystack
                     if present:
                         break
                 else:
@@ -164,11 +163,18 @@ class _Context:
     def contains(self, haystack: str, literal: str) -> bool:
         """Whether `literal` is in `haystack` (one of the context's own strings), kept for the
         page with the answers of `has_literals`."""
-        key = (id(haystack), literal)
-        present = self._found.get(key)
+        answers = self._answers(haystack)
+        present = answers.get(literal)
         if present is None:
-            present = self._found[key] = literal in haystack
+            present = answers[literal] = literal in haystack
         return present
+
+    def _answers(self, haystack: str | bytes) -> dict:
+        """The literals asked of one haystack so far, with whether it holds them."""
+        answers = self._found.get(id(haystack))
+        if answers is None:
+            answers = self._found[id(haystack)] = {}
+        return answers
 
     def lines_with(self, needles: Iterable[str], blob_name: str) -> set[int] | None:
         """Indexes of the links whose line in a blob contains one of `needles`, found with

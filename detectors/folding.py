@@ -7,7 +7,6 @@ collapse whitespace), so "Déclaration d'accessibilité", "DECLARATION D'ACCESSI
 
 from __future__ import annotations
 
-import bisect
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -170,12 +169,21 @@ def token_set(folded: str) -> frozenset[str]:
 
 
 class TokenView:
-    """The `\\w+` tokens of some folded text, with prefix lookup (sorted only when first asked)."""
+    """The `\\w+` tokens of some folded text, with prefix lookup."""
 
     def __init__(self, tokens: frozenset[str]) -> None:
         self.tokens = tokens
-        self._sorted: list[str] | None = None
+        self._joined: str | None = None
         self._has_cjk: bool | None = None
+
+    @property
+    def joined(self) -> str:
+        """The tokens, each preceded by a space (built when first asked): `" " + stem` occurs in
+        it exactly when a token starts with the stem, found by one C-level substring search
+        (sorting the tokens for a binary search cost more than all the searches of a page)."""
+        if self._joined is None:
+            self._joined = " " + " ".join(self.tokens)
+        return self._joined
 
     @property
     def has_cjk(self) -> bool:
@@ -183,15 +191,12 @@ class TokenView:
         they are in the tokens). Without one, no CJK word can occur: most pages skip the
         substring searches for the CJK words of every list."""
         if self._has_cjk is None:
-            joined = " ".join(self.tokens)
+            joined = self.joined
             self._has_cjk = not joined.isascii() and _CJK_CHAR.search(joined) is not None
         return self._has_cjk
 
     def has_prefix(self, stem: str) -> bool:
-        if self._sorted is None:
-            self._sorted = sorted(self.tokens)
-        i = bisect.bisect_left(self._sorted, stem)
-        return i < len(self._sorted) and self._sorted[i].startswith(stem)
+        return " " + stem in self.joined
 
 
 @dataclass(frozen=True)

@@ -317,7 +317,7 @@ def _clearly_written_in(language: str, text: str) -> bool:
     sample = _WORD.findall(text[:_FAST_SAMPLE].lower())
     if len(sample) < _FAST_MIN_WORDS:
         return False
-    return sum(1 for w in sample if w in words) / len(sample) >= _FAST_MIN_SHARE
+    return sum(map(words.__contains__, sample)) / len(sample) >= _FAST_MIN_SHARE
 
 
 def _close(a: str, b: str) -> bool:

@@ -152,7 +152,7 @@ def test_literal_answers_are_kept_per_page_and_stay_exact() -> None:
     assert not ctx.has_literals((facebook, twitter), (ctx.href_blob,))  # every set must be met
     assert ctx.has_literals((frozenset({"news"}),), (ctx.href_blob, ctx.link_text_blob))  # any haystack
     assert ctx.has_literals(None, (ctx.href_blob,)) and ctx.has_literals((), (ctx.href_blob,))
-    assert (id(ctx.href_blob), "facebook.com") in ctx._found  # asked once per page
+    assert "facebook.com" in ctx._found[id(ctx.href_blob)]  # asked once per page
 
 
 def test_cjk_words_are_looked_for_only_in_texts_with_cjk_characters() -> None:
@@ -216,3 +216,10 @@ _SENTENCE_PIECES = [".", "!", "?", " ", "  ", "a", "B", "É", "Ж", "ul", "Av", 
 def test_sentence_split_is_the_plain_boundary_walk(raw: str) -> None:
     raw = " ".join(raw.split())  # region texts are whitespace-collapsed
     assert split_sentences(raw) == _sentences_one_match_at_a_time(raw)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(["data", "dat", "datenschutz", "ab", "a", "b_c", "数据"]), max_size=6),
+       st.sampled_from(["dat", "da", "d", "daten", "b", "b_", "c", "数"]))
+def test_prefix_lookup_is_a_token_that_starts_with_the_stem(tokens: list[str], stem: str) -> None:
+    assert TokenView(frozenset(tokens)).has_prefix(stem) == any(token.startswith(stem) for token in tokens)
