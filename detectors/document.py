@@ -504,7 +504,7 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
     elif tag == "meta":
         name = el.get("name") or el.get("property") or el.get("http-equiv") or el.get("itemprop") or ""
         if name:
-            doc.meta.append((fold(name), el.get("content") or ""))
+            doc.meta.append((fold_cached(name), el.get("content") or ""))  # the same few names on every page
     elif len(doc.assets) >= _MAX_ASSETS:
         return
     elif tag in ("script", "iframe", "embed", "object"):  # images carry no evidence rules look for

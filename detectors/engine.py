@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import compress, count
@@ -135,7 +135,7 @@ class _Context:
                 return found
             pos = starts[line + 1]
 
-    def has_literals(self, required: tuple[frozenset, ...] | None, haystacks: Sequence[str] | Sequence[bytes]) -> bool:
+    def has_literals(self, required: Sequence[Collection] | None, haystacks: Sequence[str] | Sequence[bytes]) -> bool:
         """Whether the haystacks hold a string of each required set (see `detectors.literals`).
 
         Rules of one family ask for the same strings (every social-media rule for
@@ -260,7 +260,7 @@ _FEW_LITERALS = 9
 
 
 def _candidate_lines(
-    ctx: _Context, literals: tuple[frozenset[str], ...] | None, blob_regex: re.Pattern[str], blob_name: str
+    ctx: _Context, literals: Sequence[Collection[str]] | None, blob_regex: re.Pattern[str], blob_name: str
 ) -> set[int]:
     """The lines of a blob holding a literal that every match contains, when the literals present
     on the page and those lines are few; else the lines where the blob twin of the regex matches.

@@ -119,6 +119,13 @@ def _blob_regex(source: str) -> re.Pattern[str]:
     return re.compile(source, re.MULTILINE)
 
 
+def _shortest_first(literal_sets: tuple[frozenset, ...]) -> tuple[tuple, ...]:
+    """Each set of literals in a fixed order, shortest first: a page is searched for them in that
+    order until one is found, and a short one ("st", "tel") is the likeliest to be there. (A
+    frozenset's order changes with every run's string hashing, and so would the work.)"""
+    return tuple(tuple(sorted(literals, key=lambda literal: (len(literal), literal))) for literals in literal_sets)
+
+
 def _fail(rule_id: str, reason: str) -> RuleError:
     return RuleError(f"rule {rule_id}: {reason}")
 
@@ -237,11 +244,11 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
     for key, target in _LITERAL_OPTIONS.get(kind, ()):
         literals = required_literals(regex[key].pattern) if key in regex else ()
         if literals:
-            options[target] = literals
+            options[target] = _shortest_first(literals)
     if kind == "text" and "pattern" in regex:
         literals = required_literals(regex["pattern"].pattern, shortest=1)
         if literals:
-            options["pattern_literals"] = literals
+            options["pattern_literals"] = _shortest_first(literals)
             selective = [s for s in literals if not s <= _COMMON_IN_TEXT]
             if words is None and selective:
                 # Every match holds one string of each set, so only the sentences holding one
@@ -275,7 +282,7 @@ def compile_rule(raw: Any, indicator: str, known_ids: set[str]) -> Rule:
         # A tag or attribute name the page's markup must contain for the selector to match.
         literals = selector_literals(raw["css"])
         if literals:
-            options["markup_literals"] = literals
+            options["markup_literals"] = _shortest_first(literals)
     max_evidence = raw.get("max_evidence", 3)
     if not isinstance(max_evidence, int) or max_evidence < 1:
         raise _fail(rule_id, "max_evidence: must be a positive integer")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from detectors import Page, detect
 from detectors.document import parse
 from detectors.engine import _Context
-from detectors.folding import TOKENS, TokenView, compile_words, fold_lines, token_set, word_index
+from detectors.folding import TOKENS, TokenView, compile_words, fold, fold_lines, token_set, word_index
 from detectors.textindex import RegionText, split_sentences
 
 
@@ -223,3 +223,12 @@ def test_sentence_split_is_the_plain_boundary_walk(raw: str) -> None:
        st.sampled_from(["dat", "da", "d", "daten", "b", "b_", "c", "数"]))
 def test_prefix_lookup_is_a_token_that_starts_with_the_stem(tokens: list[str], stem: str) -> None:
     assert TokenView(frozenset(tokens)).has_prefix(stem) == any(token.startswith(stem) for token in tokens)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(_EDGE_TEXT, min_size=1, max_size=5))
+@example(["Zahlung ¨", "", "ÉTAT civil", "数据 ¯x"])
+def test_a_links_folded_text_is_its_text_folded(texts: list[str]) -> None:
+    html = "".join(f"<a href='/{n}'>{text}</a>" for n, text in enumerate(texts))
+    doc = parse(f"<html><body>{html}</body></html>", "https://city.example/")
+    assert [link.folded for link in doc.links] == [fold(link.text) for link in doc.links]

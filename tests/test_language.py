@@ -206,3 +206,13 @@ def test_accuracy_on_shared_corpus():
     # Measured 152/152 (declarations alone: 149/152, including German pages declared "en").
     assert right >= declared_right
     assert right / len(rows) >= 0.97
+
+
+def test_close_languages_are_those_sharing_a_group() -> None:
+    from detectors.language import _CLOSE_GROUPS, _close
+
+    languages = sorted(set().union(*_CLOSE_GROUPS) | {"en", "fr", "ja", "xx"})
+    for a in languages:
+        for b in languages:
+            assert _close(a, b) == any(a in group and b in group for group in _CLOSE_GROUPS), (a, b)
+    assert _close("pt", "es") and _close("es", "es") and not _close("en", "en") and not _close("de", "ru")
