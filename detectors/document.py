@@ -275,13 +275,13 @@ def _collect(doc: Document, root: etree._Element) -> None:
     # One pass in document order. An element's text belongs to its own region and is read when
     # the element is reached; its tail (the text after it) belongs to its parent's region and
     # is read when the element closes, after the text of its descendants, so a region's text
-    # keeps the reading order ("<a><b>Pay</b></a> online" reads "Pay online"). The three stacks
-    # hold, for every open element, the element, its region ("" marks text that is not shown:
-    # script, style, ...) and its tail; the bottom entries stand for the document itself, so
-    # they are never empty. An element closes when the next element reached is not its child.
+    # keeps the reading order ("<a><b>Pay</b></a> online" reads "Pay online"). The two stacks
+    # hold, for every open element, the element and its region ("" marks text that is not
+    # shown: script, style, ...); the bottom entries stand for the document itself, so they are
+    # never empty. An element closes when the next element reached is not its child.
     open_elements: list[etree._Element | None] = [None]
     open_regions: list[str] = ["main"]
-    open_tails: list[str | None] = [None]
+    add_text = {region: chunks.append for region, chunks in texts.items()}
     forms_by_element: dict[etree._Element, Form] = {}
     last_heading = ""
     interesting = _INTERESTING
@@ -297,13 +297,13 @@ def _collect(doc: Document, root: etree._Element) -> None:
     for el in root.iter(etree.Element):
         parent = el.getparent()
         while open_elements[-1] is not parent:  # close the elements that ended before this one
-            open_elements.pop()
+            closed = open_elements.pop()
             open_regions.pop()
-            chunk = open_tails.pop()
-            if chunk:
-                inherited = open_regions[-1]
-                if inherited:
-                    texts[inherited].append(chunk)
+            inherited = open_regions[-1]
+            if inherited:
+                chunk = closed.tail
+                if chunk:
+                    add_text[inherited](chunk)
         tag = el.tag
         inherited = open_regions[-1]
         if inherited == "" or tag in skip_tags:
@@ -325,11 +325,10 @@ def _collect(doc: Document, root: etree._Element) -> None:
             region = inherited
         open_elements.append(el)
         open_regions.append(region)
-        open_tails.append(el.tail)
         if region:
             chunk = el.text
             if chunk:
-                texts[region].append(chunk)
+                add_text[region](chunk)
         if tag not in special or (not region and tag not in interesting):
             continue  # most elements: their text is all that is read
         if tag == "form":
@@ -350,13 +349,13 @@ def _collect(doc: Document, root: etree._Element) -> None:
                 if tag != "legend":
                     doc.headings.append(Heading(int(tag[1]), text, last_heading, region, el))
     while len(open_elements) > 1:  # the elements still open at the end of the document
-        open_elements.pop()
+        closed = open_elements.pop()
         open_regions.pop()
-        chunk = open_tails.pop()
-        if chunk:
-            inherited = open_regions[-1]
-            if inherited:
-                texts[inherited].append(chunk)
+        inherited = open_regions[-1]
+        if inherited:
+            chunk = closed.tail
+            if chunk:
+                add_text[inherited](chunk)
     if b"itemtype" in doc.markup:  # on few pages; the XPath walks the whole tree
         doc.itemtypes.extend(_ITEMTYPES(root))
 

@@ -89,6 +89,11 @@ class _Context:
         return self._link_text_blob
 
     @cached_property
+    def heading_blob(self) -> str:
+        """Every heading's folded text, one per line."""
+        return "\n".join(heading.folded for heading in self.doc.headings)
+
+    @cached_property
     def main_heading_count(self) -> int:
         """How many <h1> headings the page has outside navigation, footer and banners."""
         return sum(1 for h in self.doc.headings if h.level == 1 and h.region not in ("nav", "footer", "cookie"))
@@ -462,8 +467,14 @@ def _match_title(rule: Rule, ctx: _Context) -> Iterator[Hit]:
     targets = rule.options.get("targets", ("title", "h1"))
     if "title" in targets and ctx.doc.title and _text_ok(rule, fold_cached(ctx.doc.title)):
         yield Hit(_snip(ctx.doc.title), "title", None)
+    headings = ctx.doc.headings
+    if headings and rule.words_index is not None:
+        # Token prefilter, as for link texts: none of the rule's words can be in any heading.
+        blob = ctx.heading_blob
+        if not rule.words_index.possible(ctx.token_view("headings", blob=blob), haystacks=(blob,)):
+            return
     skip_h1 = "h1" in targets and ctx.main_heading_count > _MAX_MAIN_HEADINGS
-    for heading in ctx.doc.headings:
+    for heading in headings:
         if heading.level == 1 and skip_h1:
             continue
         if f"h{heading.level}" in targets and heading.region not in ("nav", "footer", "cookie") and _text_ok(
