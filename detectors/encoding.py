@@ -193,7 +193,7 @@ _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 
 def check_html_bytes(body: bytes) -> None:
     """Raise InputError with a one-line reason unless `body` plausibly is an HTML page."""
-    if not body or not body.strip():
+    if not body or body.isspace():  # isspace stops at the first other byte; strip() would copy the body
         raise InputError("the input is empty" if not body else "the input contains only whitespace")
     head = body[:_CHECK_PREFIX]
     bom_enc, bom = read_bom(head)
@@ -213,7 +213,7 @@ def check_html_bytes(body: bytes) -> None:
         ascii_view = head.decode(utf16, "replace").encode("utf-8", "replace") if utf16 else head
         if not utf16:
             _refuse_binary(head[:_BINARY_PREFIX])
-    if not ascii_view.strip():
+    if not ascii_view or ascii_view.isspace():
         raise InputError("the input contains only whitespace")
     if _HTML_MARKUP.search(ascii_view) is None:
         raise InputError("the input has no HTML markup (plain text or another format, not an HTML page)")

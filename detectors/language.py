@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 # --- normalisation --------------------------------------------------------------------------
@@ -105,6 +105,7 @@ def declared_language(html_or_root: Any, content_language: str | None = None) ->
         code = normalize_language(html_attrs.get(key))
         if code:
             return code
+    metas = list(metas)
     for wanted in (("http-equiv", "content-language"), ("property", "og:locale"),
                    ("name", "dc.language"), ("name", "dcterms.language"), ("name", "language")):
         for meta in metas:
@@ -115,7 +116,7 @@ def declared_language(html_or_root: Any, content_language: str | None = None) ->
     return normalize_language(content_language)
 
 
-def _scan_head(html: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+def _scan_head(html: str) -> tuple[dict[str, str], Iterable[dict[str, str]]]:
     head = html[:_HEAD_LIMIT]
     body = _BODY_START.search(head)
     if body:
@@ -126,11 +127,12 @@ def _scan_head(html: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     return html_attrs, metas
 
 
-def _scan_tree(node: Any) -> tuple[dict[str, str], list[dict[str, str]]]:
+def _scan_tree(node: Any) -> tuple[dict[str, str], Iterable[dict[str, str]]]:
     root = node.getroottree().getroot()
     html_attrs = {str(k).lower().replace("{http://www.w3.org/xml/1998/namespace}", "xml:"): v
                   for k, v in root.attrib.items()}
-    metas = [{str(k).lower(): v for k, v in m.attrib.items()} for m in root.iter("meta")]
+    # A generator: the <meta> elements are read only when the root element declares no language.
+    metas = ({str(k).lower(): v for k, v in m.attrib.items()} for m in root.iter("meta"))
     return html_attrs, metas
 
 
