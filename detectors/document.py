@@ -488,7 +488,9 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
             logo = (element_class is not None or element_id is not None) and _names_logo(
                 f"{element_class or ''} {element_id or ''}"
             )
-        links.append(Link(resolve(raw), raw, text, fold_cached(text), region, el, rel.lower() if rel else "", logo))
+        # Folding collapsed ASCII text only lower-cases it.
+        folded = text.lower() if text.isascii() else fold_cached(text)
+        links.append(Link(resolve(raw), raw, text, folded, region, el, rel.lower() if rel else "", logo))
     elif tag in ("input", "textarea", "select", "button"):
         ftype = (el.get("type") or ("text" if tag == "input" else tag)).lower()
         if ftype == "hidden":
