@@ -345,7 +345,7 @@ def _collect(doc: Document, root: etree._Element) -> None:
         else:  # a heading
             text = _clean(text_content(el))
             if text:
-                last_heading = fold(text)
+                last_heading = text.lower() if text.isascii() else fold(text)  # collapsed ASCII: lower-casing is all
                 if tag != "legend":
                     doc.headings.append(Heading(int(tag[1]), text, last_heading, region, el))
     while len(open_elements) > 1:  # the elements still open at the end of the document
