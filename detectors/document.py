@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from detectors.folding import fold, fold_cached
+from detectors.folding import fold, fold_cached, fold_collapsed
 
 REGIONS: tuple[str, ...] = ("main", "header", "nav", "footer", "aside", "cookie")
 CHROME_REGIONS = frozenset({"header", "nav", "footer"})
@@ -176,6 +176,9 @@ _REGION_OPENERS = frozenset(_REGION_TAGS) | {"main"}
 _MAIN_OR_ASIDE = frozenset({"main", "aside"})
 
 
+_UNSEEN = object()  # not yet in a page's cache of id/class regions
+
+
 def _region_of(el: etree._Element, tag: str, inherited: str) -> str:
     """The region an element with a `role` or a region tag opens, or the inherited one.
 
@@ -315,8 +318,8 @@ def _collect(doc: Document, root: etree._Element) -> None:
             element_id, element_class = el.get("id"), el.get("class")
             if element_id or element_class:
                 marks = f"{element_id or ''} {element_class or ''}"
-                found = marks_regions.get(marks, "?")
-                if found == "?":
+                found = marks_regions.get(marks, _UNSEEN)
+                if found is _UNSEEN:  # a page-local dict: cheaper than the call to the lru cache
                     found = marks_regions[marks] = _region_of_marks(marks)
                 region = found or inherited
             else:
@@ -345,7 +348,7 @@ def _collect(doc: Document, root: etree._Element) -> None:
         else:  # a heading
             text = _clean(text_content(el))
             if text:
-                last_heading = text.lower() if text.isascii() else fold(text)  # collapsed ASCII: lower-casing is all
+                last_heading = fold_collapsed(text)
                 if tag != "legend":
                     doc.headings.append(Heading(int(tag[1]), text, last_heading, region, el))
     while len(open_elements) > 1:  # the elements still open at the end of the document
@@ -488,9 +491,7 @@ def _visit(doc: Document, el: etree._Element, tag: str, region: str, form: Form 
             logo = (element_class is not None or element_id is not None) and _names_logo(
                 f"{element_class or ''} {element_id or ''}"
             )
-        # Folding collapsed ASCII text only lower-cases it.
-        folded = text.lower() if text.isascii() else fold_cached(text)
-        links.append(Link(resolve(raw), raw, text, folded, region, el, rel.lower() if rel else "", logo))
+        links.append(Link(resolve(raw), raw, text, fold_collapsed(text), region, el, rel.lower() if rel else "", logo))
     elif tag in ("input", "textarea", "select", "button"):
         ftype = (el.get("type") or ("text" if tag == "input" else tag)).lower()
         if ftype == "hidden":

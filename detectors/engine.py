@@ -88,6 +88,10 @@ class _Context:
             self._link_text_blob = "\n".join(map(_FOLDED, self.doc.links))  # folded text has no newline
         return self._link_text_blob
 
+    def blob(self, blob_name: str) -> str:
+        """The links' blob a rule scans: "href" (their URLs) or "text" (their folded texts)."""
+        return self.href_blob if blob_name == "href" else self.link_text_blob
+
     @cached_property
     def heading_blob(self) -> str:
         """Every heading's folded text, one per line."""
@@ -126,7 +130,7 @@ class _Context:
         One C-level scan per matching line instead of a Python loop over every link: after a
         match the search resumes at the next line, so each line is tested from its start.
         """
-        blob = self.href_blob if blob_name == "href" else self.link_text_blob
+        blob = self.blob(blob_name)
         starts = self._starts(blob_name)
         found: set[int] = set()
         pos = 0
@@ -167,7 +171,7 @@ class _Context:
 
     def contains(self, haystack: str, literal: str) -> bool:
         """Whether `literal` is in `haystack` (one of the context's own strings), kept for the
-        page with the answers of `has_literals`."""
+        page with the answers of `has_literals` (whose loop asks the same way, inlined)."""
         answers = self._answers(haystack)
         present = answers.get(literal)
         if present is None:
@@ -188,14 +192,14 @@ class _Context:
         needles = tuple(needles)
         if any("\n" in needle for needle in needles):  # cannot be told from a line; never in real rules
             return None
-        blob = self.href_blob if blob_name == "href" else self.link_text_blob
+        blob = self.blob(blob_name)
         return lines_containing(blob, self._starts(blob_name), needles, max(_FEW_LINES, len(self.doc.links) // 8))
 
     def _starts(self, blob_name: str) -> list[int]:
         """Offset of each line of a blob (built once per page and blob)."""
         starts = self._line_starts.get(blob_name)
         if starts is None:
-            blob = self.href_blob if blob_name == "href" else self.link_text_blob
+            blob = self.blob(blob_name)
             starts = self._line_starts[blob_name] = line_starts(blob)
         return starts
 
@@ -275,7 +279,7 @@ def _candidate_lines(
     three of a family's thirty domains, and finding their lines is cheaper than running the
     regex, which tries its alternatives on every link."""
     if literals:
-        blob = ctx.href_blob if blob_name == "href" else ctx.link_text_blob
+        blob = ctx.blob(blob_name)
         present = [literal for literal in literals[0] if ctx.contains(blob, literal)]
         if len(present) <= _FEW_LITERALS:
             found = ctx.lines_with(present, blob_name)

@@ -70,6 +70,12 @@ def fold_cached(text: str) -> str:
     return fold(text)
 
 
+def fold_collapsed(text: str) -> str:
+    """`fold` for text already whitespace-collapsed (a link's or a heading's): ASCII text then
+    needs lower-casing only; other text goes through the cache (a site repeats its labels)."""
+    return text.lower() if text.isascii() else fold_cached(text)
+
+
 # Scripts written without spaces between words (Chinese, Japanese; Thai; Korean, whose words take
 # particles and compounds without a space): their words are matched anywhere, without word
 # boundaries. One table for `_is_cjk` and for the character class `_CJK_CHAR`.
